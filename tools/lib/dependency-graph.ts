@@ -5,17 +5,35 @@ import { join, relative } from 'node:path';
  * The package DAG stated in docs/architecture.md: for each workspace package (short name), the workspace
  * packages it may depend on, and the third-party runtime dependencies it may use.
  */
-export const ALLOWED_DEPENDENCIES: Readonly<Record<string, { workspace: readonly string[]; external: readonly string[] }>> = {
+export const ALLOWED_DEPENDENCIES: Readonly<
+  Record<string, { workspace: readonly string[]; external: readonly string[] }>
+> = {
   dtypes: { workspace: [], external: [] },
   spec: { workspace: ['dtypes'], external: [] },
   kernels: { workspace: ['dtypes', 'spec'], external: [] },
   observers: { workspace: ['dtypes', 'spec', 'kernels'], external: [] },
   ptq: { workspace: ['dtypes', 'spec', 'kernels', 'observers'], external: [] },
-  qat: { workspace: ['dtypes', 'spec', 'kernels', 'observers'], external: ['@tensorflow/tfjs-core'] },
+  'kernels-wasm': { workspace: ['dtypes', 'spec', 'kernels'], external: [] },
+  qat: {
+    workspace: ['dtypes', 'spec', 'kernels', 'observers'],
+    external: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers'],
+  },
   gptq: { workspace: ['dtypes', 'spec', 'kernels'], external: [] },
   'io-mlpackage': { workspace: ['dtypes', 'spec'], external: [] },
+  'mil-eval': { workspace: ['dtypes', 'spec', 'io-mlpackage'], external: [] },
   cli: {
-    workspace: ['dtypes', 'spec', 'kernels', 'observers', 'ptq', 'gptq', 'qat', 'io-mlpackage'],
+    workspace: [
+      'dtypes',
+      'spec',
+      'kernels',
+      'kernels-wasm',
+      'observers',
+      'ptq',
+      'gptq',
+      'qat',
+      'io-mlpackage',
+      'mil-eval',
+    ],
     external: [],
   },
 };
@@ -28,7 +46,8 @@ export interface DependencyViolation {
 }
 
 const SCOPE = '@lowbit/';
-const IMPORT_PATTERN = /(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT_PATTERN =
+  /(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function listSourceFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -76,7 +95,11 @@ export function checkDependencyGraph(
       continue;
     }
     if (manifest.name !== `${SCOPE}${name}`) {
-      violations.push({ pkg: name, file: pkgFile, message: `name must be "${SCOPE}${name}", found "${manifest.name}"` });
+      violations.push({
+        pkg: name,
+        file: pkgFile,
+        message: `name must be "${SCOPE}${name}", found "${manifest.name}"`,
+      });
     }
     const edges = new Set<string>();
     graph.set(name, edges);

@@ -1,1 +1,3 @@
-export {};
+export type { CliEnvironment } from './cli-environment.js';
+
+export { runCli } from './run-cli.js';

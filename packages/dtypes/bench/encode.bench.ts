@@ -36,11 +36,19 @@ for (const name of ['int8', 'float8_e4m3fn', 'float4_e2m1fn']) {
   const codes: CodeArray = new Ctor(N);
   dtype.encodeArray(values, { out: codes });
   describe(`${name} (16M seeded N(0,1) values; M elements/s = 16.777 / mean seconds)`, () => {
-    bench(`${name} encodeArray Float32Array -> codes`, () => {
-      dtype.encodeArray(values, { out: codes });
-    }, options);
-    bench(`${name} decodeArray codes -> Float32Array`, () => {
-      dtype.decodeArray(codes, decoded);
-    }, options);
+    bench(
+      `${name} encodeArray Float32Array -> codes`,
+      () => {
+        dtype.encodeArray(values, { out: codes });
+      },
+      options,
+    );
+    bench(
+      `${name} decodeArray codes -> Float32Array`,
+      () => {
+        dtype.decodeArray(codes, decoded);
+      },
+      options,
+    );
   });
 }

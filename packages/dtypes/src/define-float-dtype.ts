@@ -1,4 +1,11 @@
-import type { CodeArray, CodeArrayName, EncodeArrayOptions, EncodeOptions, FloatDType, FloatSpecials } from './dtype.js';
+import type {
+  CodeArray,
+  CodeArrayName,
+  EncodeArrayOptions,
+  EncodeOptions,
+  FloatDType,
+  FloatSpecials,
+} from './dtype.js';
 import { QuantError } from './quant-error.js';
 import { checkBooleanField, checkDTypeName, checkIntegerField } from './_internal/check-name.js';
 import { describeValue } from './_internal/describe.js';
@@ -14,13 +21,7 @@ import {
   type BinadeTable,
 } from './_internal/float-encode-array.js';
 import { codeValue, magnitudeValue, makeFloatLayout, type FloatLayout } from './_internal/float-layout.js';
-import {
-  checkArrayLike,
-  codeOutput,
-  floatOutput,
-  invalidCodeError,
-  readSaturate,
-} from './_internal/validate.js';
+import { checkArrayLike, codeOutput, floatOutput, invalidCodeError, readSaturate } from './_internal/validate.js';
 
 /**
  * Definition of a binary floating-point format `[sign] exponent mantissa` (MSB to LSB), the input of
@@ -64,7 +65,9 @@ function layoutOf(definition: FloatDTypeDefinition): FloatLayout {
   const mantissaBits = checkIntegerField(definition.mantissaBits, 'mantissaBits', 0, 23, where);
   const specials = definition.specials ?? 'ieee';
   if (!SPECIALS.includes(specials)) {
-    throw invalid(`specials must be one of ${SPECIALS.map((s) => `'${s}'`).join(', ')}, got ${describeValue(specials)}`);
+    throw invalid(
+      `specials must be one of ${SPECIALS.map((s) => `'${s}'`).join(', ')}, got ${describeValue(specials)}`,
+    );
   }
   const signed = checkBooleanField(definition.signed, 'signed', specials !== 'e8m0', where);
   const exponentBias =
@@ -78,7 +81,9 @@ function layoutOf(definition: FloatDTypeDefinition): FloatLayout {
     throw invalid(`specials 'fn' needs at least 2 exponent + mantissa bits (${name})`);
   }
   if (specials === 'e8m0' && (mantissaBits !== 0 || signed)) {
-    throw invalid(`specials 'e8m0' describes an unsigned exponent-only format: use mantissaBits 0 and signed false (${name})`);
+    throw invalid(
+      `specials 'e8m0' describes an unsigned exponent-only format: use mantissaBits 0 and signed false (${name})`,
+    );
   }
   const layout = makeFloatLayout(name, exponentBits, mantissaBits, exponentBias, signed, specials);
   const max = magnitudeValue(layout, layout.maxMag);

@@ -42,7 +42,13 @@ function intTables(): [Int32Array, Int32Array] {
 }
 
 /** Saturating encoder over the bits of a Float32Array: round |x| to an integer, clamp per sign, apply the sign. */
-function encodeIntFloat32Array(src: Float32Array, out: Int8Array | Uint8Array, lo: number, hi: number, name: string): void {
+function encodeIntFloat32Array(
+  src: Float32Array,
+  out: Int8Array | Uint8Array,
+  lo: number,
+  hi: number,
+  name: string,
+): void {
   const n = src.length;
   const bits = new Uint32Array(src.buffer, src.byteOffset, n);
   const [shift, bias] = intTables();
@@ -65,7 +71,8 @@ function encodeIntFloat32Array(src: Float32Array, out: Int8Array | Uint8Array, l
     out[i] = (c ^ -sg) + sg;
   }
   if (nan < 0) {
-    for (let i = 0; i < n; i++) if ((bits[i]! & 0x7fffffff) > 0x7f800000) throw nanError(name, `${name}.encodeArray`, i);
+    for (let i = 0; i < n; i++)
+      if ((bits[i]! & 0x7fffffff) > 0x7f800000) throw nanError(name, `${name}.encodeArray`, i);
   }
 }
 

@@ -60,7 +60,8 @@ export function packedByteLength(count: number, bits: number): number {
 }
 
 function rangeError(where: string, index: number, value: unknown, lo: number, hi: number, signed: boolean): QuantError {
-  const hint = !signed && typeof value === 'number' && value < 0 ? ' (pass { signed: true } for two\'s-complement values)' : '';
+  const hint =
+    !signed && typeof value === 'number' && value < 0 ? " (pass { signed: true } for two's-complement values)" : '';
   return new QuantError(
     'PACK_VALUE_OUT_OF_RANGE',
     `${where}: values[${String(index)}] = ${describeValue(value)} is not an integer in [${String(lo)}, ${String(hi)}]${hint}`,
@@ -85,7 +86,10 @@ export function packBits(values: ArrayLike<number>, bits: number, options: PackO
   const b = checkWidth(bits, where);
   const signed = checkSigned(options.signed, where);
   if (typeof values !== 'object' || values === null || typeof values.length !== 'number') {
-    throw new QuantError('DTYPE_INVALID_ARGUMENT', `${where}: values must be an array-like of integers, got ${describeValue(values)}`);
+    throw new QuantError(
+      'DTYPE_INVALID_ARGUMENT',
+      `${where}: values must be an array-like of integers, got ${describeValue(values)}`,
+    );
   }
   const n = values.length;
   const byteLength = Math.ceil((n * b) / 8);
@@ -93,7 +97,10 @@ export function packBits(values: ArrayLike<number>, bits: number, options: PackO
   if (out === undefined) {
     out = new Uint8Array(byteLength);
   } else if (!(out instanceof Uint8Array)) {
-    throw new QuantError('DTYPE_INVALID_ARGUMENT', `${where}: options.out must be a Uint8Array, got ${describeValue(out)}`);
+    throw new QuantError(
+      'DTYPE_INVALID_ARGUMENT',
+      `${where}: options.out must be a Uint8Array, got ${describeValue(out)}`,
+    );
   } else if (out.length < byteLength) {
     throw new QuantError(
       'PACK_BUFFER_TOO_SMALL',
@@ -119,7 +126,8 @@ export function packBits(values: ArrayLike<number>, bits: number, options: PackO
     const quads = n >>> 2;
     for (let j = 0; j < quads; j++) {
       const i = 4 * j;
-      out[j] = (values[i]! & 3) | ((values[i + 1]! & 3) << 2) | ((values[i + 2]! & 3) << 4) | ((values[i + 3]! & 3) << 6);
+      out[j] =
+        (values[i]! & 3) | ((values[i + 1]! & 3) << 2) | ((values[i + 2]! & 3) << 4) | ((values[i + 3]! & 3) << 6);
     }
     const rest = n & 3;
     if (rest > 0) {

@@ -51,6 +51,7 @@ export type QuantErrorCode =
   | 'MLPACKAGE_OPSET_TOO_OLD'
   | 'MLPACKAGE_WRITE_FAILED'
   | 'MLPACKAGE_OUTPUT_EXISTS'
+  | 'MLPACKAGE_INVALID_ARGUMENT'
   // cli
   | 'CLI_USAGE'
   | 'CLI_IO';

@@ -2,7 +2,14 @@ import { describe, expect, test } from 'vitest';
 import { getDType, type FloatDType } from '../src/index.js';
 import { REF_FLOATS, REF_INTS, refCodeCount, refValue } from './reference.js';
 
-const SMALL_FLOATS = ['float8_e4m3fn', 'float8_e5m2', 'float6_e2m3fn', 'float6_e3m2fn', 'float4_e2m1fn', 'float8_e8m0fnu'];
+const SMALL_FLOATS = [
+  'float8_e4m3fn',
+  'float8_e5m2',
+  'float6_e2m3fn',
+  'float6_e3m2fn',
+  'float4_e2m1fn',
+  'float8_e8m0fnu',
+];
 
 describe('every code of every float dtype of 8 bits or fewer decodes to the textbook value', () => {
   for (const name of SMALL_FLOATS) {
@@ -85,12 +92,29 @@ describe('anchor values (OCP / ml_dtypes)', () => {
 
   test('float6_e2m3fn and float6_e3m2fn', () => {
     const a = f('float6_e2m3fn');
-    expect([a.bits, a.maxFinite, a.minNormal, a.minSubnormal, a.hasNaN, a.hasInf]).toEqual([6, 7.5, 1, 0.125, false, false]);
+    expect([a.bits, a.maxFinite, a.minNormal, a.minSubnormal, a.hasNaN, a.hasInf]).toEqual([
+      6,
+      7.5,
+      1,
+      0.125,
+      false,
+      false,
+    ]);
     expect(a.decode(0b011111)).toBe(7.5);
     expect(a.decode(0b111111)).toBe(-7.5);
     const b = f('float6_e3m2fn');
-    expect([b.bits, b.maxFinite, b.minNormal, b.minSubnormal, b.hasNaN, b.hasInf]).toEqual([6, 28, 0.25, 0.0625, false, false]);
+    expect([b.bits, b.maxFinite, b.minNormal, b.minSubnormal, b.hasNaN, b.hasInf]).toEqual([
+      6,
+      28,
+      0.25,
+      0.0625,
+      false,
+      false,
+    ]);
     expect(b.decode(0b011111)).toBe(28);
+    // 26 is half-way between 24 (mantissa 10) and 28 (mantissa 11): the even mantissa wins.
+    expect(b.encode(26)).toBe(0b011110);
+    expect(a.encode(7.25)).toBe(0b011110);
   });
 
   test('float8_e8m0fnu', () => {

@@ -28,7 +28,8 @@ describe('decode then encode is the identity on every code', () => {
         }
       }
       // The array paths agree: decodeArray into float32, then the Float32Array encoder.
-      const Ctor = dtype.codeArray === 'Int8Array' ? Int8Array : dtype.codeArray === 'Uint16Array' ? Uint16Array : Uint8Array;
+      const Ctor =
+        dtype.codeArray === 'Int8Array' ? Int8Array : dtype.codeArray === 'Uint16Array' ? Uint16Array : Uint8Array;
       const decoded = dtype.decodeArray(Ctor.from(codes));
       const encoded = dtype.encodeArray(decoded, { saturate: false });
       for (let i = 0; i < codes.length; i++) {

@@ -35,10 +35,15 @@ describe('round to nearest: no representable value is strictly closer (brute for
       // Wide range, and values clustered around representable points (where ties and near-ties live).
       const wide = fc.double({ min: -2 * max, max: 2 * max, noNaN: true });
       const near = fc
-        .tuple(fc.integer({ min: 0, max: ladder.values.length - 1 }), fc.double({ min: -1, max: 1, noNaN: true }), fc.boolean())
+        .tuple(
+          fc.integer({ min: 0, max: ladder.values.length - 1 }),
+          fc.double({ min: -1, max: 1, noNaN: true }),
+          fc.boolean(),
+        )
         .map(([i, t, neg]) => {
           const v = ladder.values[i]!;
-          const step = (ladder.values[Math.min(i + 1, ladder.values.length - 1)]! - ladder.values[Math.max(i - 1, 0)]!) / 2;
+          const step =
+            (ladder.values[Math.min(i + 1, ladder.values.length - 1)]! - ladder.values[Math.max(i - 1, 0)]!) / 2;
           const x = v + t * step;
           return neg ? -x : x;
         });
@@ -149,7 +154,8 @@ describe('saturation and the non-saturating rules', () => {
           if (!d.signed && neg) return;
           const v = neg ? -x : x;
           expect(d.encode(v)).toBe((neg ? signBit : 0) + maxCode);
-          if (x > mid || tieOverflows) expect(outcome(() => d.encode(v, { saturate: false }))).toEqual(overflowOf(d, neg));
+          if (x > mid || tieOverflows)
+            expect(outcome(() => d.encode(v, { saturate: false }))).toEqual(overflowOf(d, neg));
           else expect(d.encode(v, { saturate: false })).toBe((neg ? signBit : 0) + maxCode);
         }),
         { numRuns: 300 },
@@ -183,7 +189,17 @@ describe('saturation and the non-saturating rules', () => {
     expect(e5.encode(-Infinity, { saturate: false })).toBe(0xfc);
     const fp4 = getDType('float4_e2m1fn');
     const pairs: [number, number][] = [
-      [0.25, 0], [0.26, 0.5], [0.75, 1], [1.25, 1], [1.75, 2], [2.5, 2], [3.5, 4], [5, 4], [5.5, 6], [6.5, 6], [100, 6],
+      [0.25, 0],
+      [0.26, 0.5],
+      [0.75, 1],
+      [1.25, 1],
+      [1.75, 2],
+      [2.5, 2],
+      [3.5, 4],
+      [5, 4],
+      [5.5, 6],
+      [6.5, 6],
+      [100, 6],
     ];
     for (const [x, v] of pairs) expect(fp4.decode(fp4.encode(x)), String(x)).toBe(v);
     expect(outcome(() => fp4.encode(7, { saturate: false }))).toBe('throws DTYPE_VALUE_OUT_OF_RANGE');
@@ -206,12 +222,34 @@ describe('saturation and the non-saturating rules', () => {
 
 describe('NaN', () => {
   test('formats without a NaN code throw DTYPE_NAN_UNREPRESENTABLE, scalar and array', () => {
-    for (const name of ['int2', 'uint2', 'int4', 'uint4', 'int8', 'uint8', 'float4_e2m1fn', 'float6_e2m3fn', 'float6_e3m2fn']) {
+    for (const name of [
+      'int2',
+      'uint2',
+      'int4',
+      'uint4',
+      'int8',
+      'uint8',
+      'float4_e2m1fn',
+      'float6_e2m3fn',
+      'float6_e3m2fn',
+    ]) {
       const d = getDType(name);
-      expect(outcome(() => d.encode(NaN)), name).toBe('throws DTYPE_NAN_UNREPRESENTABLE');
-      expect(outcome(() => d.encode(NaN, { saturate: false })), name).toBe('throws DTYPE_NAN_UNREPRESENTABLE');
-      expect(outcome(() => d.encodeArray(new Float32Array([1, NaN]))), name).toBe('throws DTYPE_NAN_UNREPRESENTABLE');
-      expect(outcome(() => d.encodeArray([1, NaN])), name).toBe('throws DTYPE_NAN_UNREPRESENTABLE');
+      expect(
+        outcome(() => d.encode(NaN)),
+        name,
+      ).toBe('throws DTYPE_NAN_UNREPRESENTABLE');
+      expect(
+        outcome(() => d.encode(NaN, { saturate: false })),
+        name,
+      ).toBe('throws DTYPE_NAN_UNREPRESENTABLE');
+      expect(
+        outcome(() => d.encodeArray(new Float32Array([1, NaN]))),
+        name,
+      ).toBe('throws DTYPE_NAN_UNREPRESENTABLE');
+      expect(
+        outcome(() => d.encodeArray([1, NaN])),
+        name,
+      ).toBe('throws DTYPE_NAN_UNREPRESENTABLE');
     }
     try {
       getDType('int8').encodeArray(new Float32Array([1, 2, NaN]));
@@ -245,7 +283,9 @@ describe('NaN', () => {
 });
 
 describe('the Float32Array fast path equals the exact scalar path', () => {
-  const bitPatterns = fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 64 }).map((xs) => new Float32Array(new Uint32Array(xs).buffer));
+  const bitPatterns = fc
+    .array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 64 })
+    .map((xs) => new Float32Array(new Uint32Array(xs).buffer));
   const floats = fc.array(fc.float(), { maxLength: 64 }).map((xs) => new Float32Array(xs));
   // Values near every format's interesting region: scaled small integers.
   const scaled = fc

@@ -139,7 +139,7 @@ class Accumulator implements HessianAccumulator {
     const h = this.hessian;
     if (this.#count > 0) {
       const keep = this.#count / total;
-      for (let i = 0; i < h.length; i++) h[i] *= keep;
+      for (let i = 0; i < h.length; i++) h[i] = h[i]! * keep;
     }
     symmetricRankKUpdate(h, x, rows, this.columns, 2 / total);
     this.#count = total;

@@ -10,7 +10,7 @@ import { choleskyInPlace, matmul, symmetricRankKUpdate, upperCholeskyOfInverse }
 function spd(n: number): Float64Array {
   const h = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) h[i * n + j] = 0.9 ** Math.abs(i - j);
-  for (let i = 0; i < n; i++) h[i * n + i] += 0.1;
+  for (let i = 0; i < n; i++) h[i * n + i] = h[i * n + i]! + 0.1;
   return h;
 }
 

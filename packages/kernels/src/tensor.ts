@@ -46,7 +46,7 @@ export function assertTensor(tensor: Tensor, where: string): void {
 
 /** @internal Formats a flat index as a multi-index, e.g. `[3, 17]`, for error messages. */
 export function formatIndex(flat: number, shape: readonly number[]): string {
-  const idx: number[] = new Array<number>(shape.length).fill(0);
+  const idx: number[] = Array.from({ length: shape.length }, () => 0);
   let rest = flat;
   for (let d = shape.length - 1; d >= 0; d--) {
     const size = shape[d] ?? 1;

@@ -35,7 +35,7 @@ function transpose(a: ArrayLike<number>, m: number, n: number): Float64Array {
 function spdFrom(entries: readonly number[], n: number, eps: number): Float64Array {
   const b = Float64Array.from(entries.slice(0, n * n));
   const a = naiveMatmul(b, transpose(b, n, n), n, n, n);
-  for (let i = 0; i < n; i++) a[i * n + i] += eps;
+  for (let i = 0; i < n; i++) a[i * n + i] = a[i * n + i]! + eps;
   return a;
 }
 
@@ -210,7 +210,7 @@ describe('properties', () => {
           const h = new Float64Array(columns * columns);
           symmetricRankKUpdate(h, x, rows, columns, alpha);
           const ref = naiveMatmul(transpose(x, rows, columns), x, columns, rows, columns);
-          for (let i = 0; i < ref.length; i++) ref[i] *= alpha;
+          for (let i = 0; i < ref.length; i++) ref[i] = ref[i]! * alpha;
           expect(maxAbsDiff(h, ref)).toBeLessThan(1e-12 * Math.max(1, rows));
           expect(maxAbsDiff(h, transpose(h, columns, columns))).toBe(0);
         },

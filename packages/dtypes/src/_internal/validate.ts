@@ -21,7 +21,13 @@ export function codeArrayConstructor(
 /** Checks that `src` is array-like (has a numeric length). */
 export function checkArrayLike(src: unknown, where: string, what: string): asserts src is ArrayLike<number> {
   const length = (src as { length?: unknown } | null | undefined)?.length;
-  if (typeof src !== 'object' || src === null || typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
+  if (
+    typeof src !== 'object' ||
+    src === null ||
+    typeof length !== 'number' ||
+    !Number.isInteger(length) ||
+    length < 0
+  ) {
     throw new QuantError(
       'DTYPE_INVALID_ARGUMENT',
       `${where}: ${what} must be an array or typed array of numbers, got ${describeValue(src)}`,
@@ -82,7 +88,10 @@ export function invalidCodeError(where: string, code: unknown, validText: string
 export function readSaturate(options: { readonly saturate?: boolean } | undefined, where: string): boolean {
   if (options === undefined) return true;
   if (typeof options !== 'object' || options === null) {
-    throw new QuantError('DTYPE_INVALID_ARGUMENT', `${where}: options must be an object, got ${describeValue(options)}`);
+    throw new QuantError(
+      'DTYPE_INVALID_ARGUMENT',
+      `${where}: options must be an object, got ${describeValue(options)}`,
+    );
   }
   const s = options.saturate;
   if (s === undefined) return true;

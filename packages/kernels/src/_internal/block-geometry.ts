@@ -76,13 +76,13 @@ export function blockGeometry(shape: readonly number[], blockShape: readonly num
   const rowBase = new Int32Array(rows);
   if (rows > 0) {
     // Block-grid strides over the merged outer dims (the last merged dim contributes chunksPerRow per step).
-    const gridStrides: number[] = new Array<number>(outerDims.length).fill(0);
+    const gridStrides: number[] = Array.from({ length: outerDims.length }, () => 0);
     let stride = chunksPerRow;
     for (let d = outerDims.length - 1; d >= 0; d--) {
       gridStrides[d] = stride;
       stride *= (outerDims[d] as number) / (outerBlocks[d] as number);
     }
-    const idx = new Array<number>(outerDims.length).fill(0);
+    const idx: number[] = Array.from({ length: outerDims.length }, () => 0);
     for (let r = 0; r < rows; r++) {
       let base = 0;
       for (let d = 0; d < outerDims.length; d++) {

@@ -6,6 +6,8 @@ import type { AlignedHistogram } from './histogram.js';
 
 /** Candidates per halving of the clipping threshold in the coarse scan. */
 const STEPS_PER_OCTAVE = 16;
+/** Smallest relative gain in estimated MSE for which a clipped range replaces min-max. */
+const MIN_GAIN = 0.02;
 /** Linear steps of the refinement around the best coarse candidate. */
 const REFINE_STEPS = 16;
 
@@ -77,9 +79,12 @@ export function mseRange(h: AlignedHistogram, spec: QuantizationSpec, samplesPer
   };
   const symmetric = spec.qscheme !== 'asymmetric' || getDType(spec.dtype).kind === 'float';
   const floor = 2 * w;
+  const base = err(lo0, hi0);
+  // Histogram estimates carry some error; clip only when the estimated gain is clear.
+  const keep = (r: [number, number]): [number, number] => (err(r[0], r[1]) < (1 - MIN_GAIN) * base ? r : [lo0, hi0]);
   if (symmetric) {
     const t = search1d((t) => err(...clipSymmetric(lo0, hi0, t)), amax, floor, amax);
-    return clipSymmetric(lo0, hi0, t);
+    return keep(clipSymmetric(lo0, hi0, t));
   }
   // Quantization always keeps 0 representable, so search over the span extended to include 0.
   const a0 = Math.min(lo0, 0);
@@ -90,7 +95,7 @@ export function mseRange(h: AlignedHistogram, spec: QuantizationSpec, samplesPer
   if (a0 < 0) lo = -search1d((t) => err(-t, hi), -a0, floor, -lo);
   if (b0 > 0) hi = search1d((t) => err(lo, t), b0, floor, hi);
   // Report the result inside the observed span (equivalent once 0 is added back).
-  return clipToSpan(lo, hi, lo0, hi0);
+  return keep(clipToSpan(lo, hi, lo0, hi0));
 }
 
 /** `[lo, hi]` intersected with the observed span; collapses to the nearer end when they do not overlap. */

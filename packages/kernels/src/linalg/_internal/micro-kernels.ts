@@ -90,34 +90,34 @@ export function syrkLowerNT(
           const c2 = c1 + ldc;
           const c3 = c2 + ldc;
           if (j0 < i0) {
-            c[c0] += alpha * s00;
-            c[c0 + 1] += alpha * s01;
-            c[c0 + 2] += alpha * s02;
-            c[c0 + 3] += alpha * s03;
-            c[c1] += alpha * s10;
-            c[c1 + 1] += alpha * s11;
-            c[c1 + 2] += alpha * s12;
-            c[c1 + 3] += alpha * s13;
-            c[c2] += alpha * s20;
-            c[c2 + 1] += alpha * s21;
-            c[c2 + 2] += alpha * s22;
-            c[c2 + 3] += alpha * s23;
-            c[c3] += alpha * s30;
-            c[c3 + 1] += alpha * s31;
-            c[c3 + 2] += alpha * s32;
-            c[c3 + 3] += alpha * s33;
+            c[c0] = c[c0]! + alpha * s00;
+            c[c0 + 1] = c[c0 + 1]! + alpha * s01;
+            c[c0 + 2] = c[c0 + 2]! + alpha * s02;
+            c[c0 + 3] = c[c0 + 3]! + alpha * s03;
+            c[c1] = c[c1]! + alpha * s10;
+            c[c1 + 1] = c[c1 + 1]! + alpha * s11;
+            c[c1 + 2] = c[c1 + 2]! + alpha * s12;
+            c[c1 + 3] = c[c1 + 3]! + alpha * s13;
+            c[c2] = c[c2]! + alpha * s20;
+            c[c2 + 1] = c[c2 + 1]! + alpha * s21;
+            c[c2 + 2] = c[c2 + 2]! + alpha * s22;
+            c[c2 + 3] = c[c2 + 3]! + alpha * s23;
+            c[c3] = c[c3]! + alpha * s30;
+            c[c3 + 1] = c[c3 + 1]! + alpha * s31;
+            c[c3 + 2] = c[c3 + 2]! + alpha * s32;
+            c[c3 + 3] = c[c3 + 3]! + alpha * s33;
           } else {
             // Diagonal 4x4 block (j0 === i0): lower part only.
-            c[c0] += alpha * s00;
-            c[c1] += alpha * s10;
-            c[c1 + 1] += alpha * s11;
-            c[c2] += alpha * s20;
-            c[c2 + 1] += alpha * s21;
-            c[c2 + 2] += alpha * s22;
-            c[c3] += alpha * s30;
-            c[c3 + 1] += alpha * s31;
-            c[c3 + 2] += alpha * s32;
-            c[c3 + 3] += alpha * s33;
+            c[c0] = c[c0]! + alpha * s00;
+            c[c1] = c[c1]! + alpha * s10;
+            c[c1 + 1] = c[c1 + 1]! + alpha * s11;
+            c[c2] = c[c2]! + alpha * s20;
+            c[c2 + 1] = c[c2 + 1]! + alpha * s21;
+            c[c2 + 2] = c[c2 + 2]! + alpha * s22;
+            c[c3] = c[c3]! + alpha * s30;
+            c[c3 + 1] = c[c3 + 1]! + alpha * s31;
+            c[c3 + 2] = c[c3 + 2]! + alpha * s32;
+            c[c3 + 3] = c[c3 + 3]! + alpha * s33;
           }
         } else {
           for (let i = i0; i < i0 + iCount; i++) {
@@ -127,7 +127,7 @@ export function syrkLowerNT(
               const q = aOff + j * lda;
               let s = 0;
               for (let t = t0; t < k; t++) s += a[p + t]! * a[q + t]!;
-              c[cOff + i * ldc + j] += alpha * s;
+              c[cOff + i * ldc + j] = c[cOff + i * ldc + j]! + alpha * s;
             }
           }
         }
@@ -206,10 +206,10 @@ export function gemmNN(
             const y1 = b[b1 + col]!;
             const y2 = b[b2 + col]!;
             const y3 = b[b3 + col]!;
-            c[c0 + col] += x00 * y0 + x01 * y1 + x02 * y2 + x03 * y3;
-            c[c1 + col] += x10 * y0 + x11 * y1 + x12 * y2 + x13 * y3;
-            c[c2 + col] += x20 * y0 + x21 * y1 + x22 * y2 + x23 * y3;
-            c[c3 + col] += x30 * y0 + x31 * y1 + x32 * y2 + x33 * y3;
+            c[c0 + col] = c[c0 + col]! + x00 * y0 + x01 * y1 + x02 * y2 + x03 * y3;
+            c[c1 + col] = c[c1 + col]! + x10 * y0 + x11 * y1 + x12 * y2 + x13 * y3;
+            c[c2 + col] = c[c2 + col]! + x20 * y0 + x21 * y1 + x22 * y2 + x23 * y3;
+            c[c3 + col] = c[c3 + col]! + x30 * y0 + x31 * y1 + x32 * y2 + x33 * y3;
           }
         }
         for (let t = kt4; t < ktEnd; t++) {
@@ -221,10 +221,10 @@ export function gemmNN(
           const bt = bOff + t * ldb;
           for (let col = ct; col < colEnd; col++) {
             const y = b[bt + col]!;
-            c[c0 + col] += x0 * y;
-            c[c1 + col] += x1 * y;
-            c[c2 + col] += x2 * y;
-            c[c3 + col] += x3 * y;
+            c[c0 + col] = c[c0 + col]! + x0 * y;
+            c[c1 + col] = c[c1 + col]! + x1 * y;
+            c[c2 + col] = c[c2 + col]! + x2 * y;
+            c[c3 + col] = c[c3 + col]! + x3 * y;
           }
         }
       }
@@ -235,7 +235,7 @@ export function gemmNN(
           const colEnd = bLower ? Math.min(ctEnd, t + 1) : ctEnd;
           const x = alpha * a[ar + t]!;
           const bt = bOff + t * ldb;
-          for (let col = ct; col < colEnd; col++) c[cr + col] += x * b[bt + col]!;
+          for (let col = ct; col < colEnd; col++) c[cr + col] = c[cr + col]! + x * b[bt + col]!;
         }
       }
     }
