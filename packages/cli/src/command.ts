@@ -6,7 +6,7 @@ export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
 /** Parsed arguments handed to a command. */
 export interface CommandArgs {
-  readonly values: Readonly<Record<string, string | boolean | string[] | boolean[] | undefined>>;
+  readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
   readonly positionals: readonly string[];
 }
 

@@ -137,7 +137,10 @@ export function gptqQuantizeLayer(
   const maxRetries = nonNegativeInteger(where, 'maxRetries', options.maxRetries ?? 4);
   const percdamp = options.percdamp ?? 0.01;
   if (!Number.isFinite(percdamp) || percdamp < 0) {
-    throw new QuantError('GPTQ_INVALID_ARGUMENT', `${where}: percdamp must be a finite number >= 0, got ${String(percdamp)}`);
+    throw new QuantError(
+      'GPTQ_INVALID_ARGUMENT',
+      `${where}: percdamp must be a finite number >= 0, got ${String(percdamp)}`,
+    );
   }
   const actOrder = options.actOrder ?? false;
   const wholeRow = layout.group === n;
@@ -197,7 +200,18 @@ export function gptqQuantizeLayer(
         for (let j = 0; j < n; j++) wp[o + j] = w[o + perm[j]!]!;
       }
       const run = quantizeColumns(wp, u, layout, params, eq, perm, staticGroups, blockSize);
-      const result = assemble(where, weight, spec, opKind, blockShape, layout, params, run, perm, actOrder && !staticGroups);
+      const result = assemble(
+        where,
+        weight,
+        spec,
+        opKind,
+        blockShape,
+        layout,
+        params,
+        run,
+        perm,
+        actOrder && !staticGroups,
+      );
       let outputErrorGptq: number | undefined;
       let outputErrorRtn: number | undefined;
       if (options.measureError ?? true) {
@@ -231,7 +245,10 @@ export function gptqQuantizeLayer(
         `${where}: the dampened Hessian is not positive definite even with percdamp = ${pd} after ${retries} ` +
           `retries (${failure instanceof Error ? failure.message : String(failure)}); check the calibration inputs ` +
           `or raise percdamp / maxRetries`,
-        { cause: failure, details: { percdamp: pd, retries, ...(options.name === undefined ? {} : { layer: options.name }) } },
+        {
+          cause: failure,
+          details: { percdamp: pd, retries, ...(options.name === undefined ? {} : { layer: options.name }) },
+        },
       );
     }
     retries++;
@@ -271,7 +288,7 @@ function quantizeColumns(
   const offsets = params.offsets;
   for (let i1 = 0; i1 < n; i1 += blockSize) {
     const i2 = Math.min(n, i1 + blockSize);
-    for (let s = i1; s < i2; ) {
+    for (let s = i1; s < i2;) {
       let e = i2;
       if (!staticGroups) {
         if (s % group === 0) params.computeGroup(wp, n, s, s / group);
@@ -302,7 +319,8 @@ function quantizeColumns(
     for (let r = 0; r < rows; r++) {
       const eo = r * blockSize;
       for (let t = 0; t < width; t++) {
-        if (!Number.isFinite(err[eo + t]!)) throw new NumericalBreakdown(`non-finite error feedback at column ${i1 + t}`);
+        if (!Number.isFinite(err[eo + t]!))
+          throw new NumericalBreakdown(`non-finite error feedback at column ${i1 + t}`);
       }
     }
     if (i2 < n) {
@@ -459,9 +477,13 @@ function checkWeight(where: string, weight: Tensor): readonly number[] {
   for (let i = 0; i < size; i++) {
     const v = t.data[i]!;
     if (v - v !== 0) {
-      throw new QuantError('GPTQ_INVALID_ARGUMENT', `${where}: weight.data[${i}] is ${String(v)}; weights must be finite`, {
-        details: { index: i },
-      });
+      throw new QuantError(
+        'GPTQ_INVALID_ARGUMENT',
+        `${where}: weight.data[${i}] is ${String(v)}; weights must be finite`,
+        {
+          details: { index: i },
+        },
+      );
     }
   }
   return shape;
@@ -482,12 +504,18 @@ function hessianArray(where: string, hessian: HessianAccumulator | Float64Array,
   for (let i = 0; i < h.length; i++) {
     const v = h[i]!;
     if (v - v !== 0) {
-      throw new QuantError('GPTQ_INVALID_ARGUMENT', `${where}: hessian[${i}] is ${String(v)}; the Hessian must be finite`);
+      throw new QuantError(
+        'GPTQ_INVALID_ARGUMENT',
+        `${where}: hessian[${i}] is ${String(v)}; the Hessian must be finite`,
+      );
     }
   }
   if (hessian instanceof Float64Array) return h;
   if ((hessian as HessianAccumulator).count === 0) {
-    throw new QuantError('GPTQ_INVALID_ARGUMENT', `${where}: the Hessian accumulator is empty; add calibration inputs first`);
+    throw new QuantError(
+      'GPTQ_INVALID_ARGUMENT',
+      `${where}: the Hessian accumulator is empty; add calibration inputs first`,
+    );
   }
   return h;
 }

@@ -126,7 +126,10 @@ export async function gptqQuantizeSequential<A>(
   for (const stage of stages) {
     for (const layer of stage.layers) {
       if (seen.has(layer.name)) {
-        throw new QuantError('GPTQ_INVALID_ARGUMENT', `${fn}: layer name '${layer.name}' appears twice; names must be unique`);
+        throw new QuantError(
+          'GPTQ_INVALID_ARGUMENT',
+          `${fn}: layer name '${layer.name}' appears twice; names must be unique`,
+        );
       }
       seen.add(layer.name);
       if (options.spec !== undefined) {
@@ -191,7 +194,8 @@ export async function gptqQuantizeSequential<A>(
           `${fn}: stage '${stage.name}' never captured inputs for layer '${layer.name}'; call capture(name, inputs, rows) in forward`,
         );
       }
-      const given = typeof options.layerOptions === 'function' ? options.layerOptions(layer) : (options.layerOptions ?? {});
+      const given =
+        typeof options.layerOptions === 'function' ? options.layerOptions(layer) : (options.layerOptions ?? {});
       const result = gptqQuantizeLayer(layer.weight, acc, specs.get(layer.name)!, {
         ...given,
         name: layer.name,

@@ -1,5 +1,12 @@
 import { isQuantError } from '@lowbit/dtypes';
-import { createElementQuantizer, dequantize, fakeQuantize, qparamsFromRange, quantize, unpackCodes } from '@lowbit/kernels';
+import {
+  createElementQuantizer,
+  dequantize,
+  fakeQuantize,
+  qparamsFromRange,
+  quantize,
+  unpackCodes,
+} from '@lowbit/kernels';
 import type { QuantizationSpec } from '@lowbit/spec';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -12,8 +19,19 @@ const SPECS: Record<string, QuantizationSpec> = {
   int4PerChannel: { ...base, dtype: 'int4', qscheme: 'symmetric', granularity: { type: 'per_channel' } },
   int4Block8: { ...base, dtype: 'int4', qscheme: 'symmetric', granularity: { type: 'per_block', blockSize: 8 } },
   uint4AsymBlock8: { ...base, dtype: 'uint4', qscheme: 'asymmetric', granularity: { type: 'per_block', blockSize: 8 } },
-  int8ClippedPerTensor: { ...base, dtype: 'int8', qscheme: 'symmetric_with_clipping', granularity: { type: 'per_tensor' } },
-  int2Minval: { version: 1, dtype: 'int2', qscheme: 'asymmetric', qformulation: 'minval', granularity: { type: 'per_channel' } },
+  int8ClippedPerTensor: {
+    ...base,
+    dtype: 'int8',
+    qscheme: 'symmetric_with_clipping',
+    granularity: { type: 'per_tensor' },
+  },
+  int2Minval: {
+    version: 1,
+    dtype: 'int2',
+    qscheme: 'asymmetric',
+    qformulation: 'minval',
+    granularity: { type: 'per_channel' },
+  },
   fp8PerChannel: { ...base, dtype: 'float8_e4m3fn', qscheme: 'symmetric', granularity: { type: 'per_channel' } },
   mxfp4Block8: {
     ...base,
@@ -69,7 +87,8 @@ function proxyError(w: ArrayLike<number>, q: ArrayLike<number>, h: Float64Array,
   let total = 0;
   for (let r = 0; r < rows; r++)
     for (let i = 0; i < n; i++)
-      for (let j = 0; j < n; j++) total += (w[r * n + i]! - q[r * n + i]!) * h[i * n + j]! * (w[r * n + j]! - q[r * n + j]!);
+      for (let j = 0; j < n; j++)
+        total += (w[r * n + i]! - q[r * n + i]!) * h[i * n + j]! * (w[r * n + j]! - q[r * n + j]!);
   return total;
 }
 
@@ -101,8 +120,8 @@ function textbookGptq(
   const w = Float64Array.from(w0);
   const h = h0.slice();
   const paramsFor = (src: Float64Array, cols: number[]): { s: number[]; z: number[] } => {
-    const mins = new Array<number>(rows).fill(Infinity);
-    const maxs = new Array<number>(rows).fill(-Infinity);
+    const mins = Array.from({ length: rows }, () => Infinity);
+    const maxs = Array.from({ length: rows }, () => -Infinity);
     for (let r = 0; r < rows; r++)
       for (const c of cols) {
         mins[r] = Math.min(mins[r]!, src[r * n + c]!);
@@ -124,7 +143,8 @@ function textbookGptq(
       for (let r = 0; r < rows; r++) w[r * n + i] = 0;
     }
   }
-  if (!wholeRow && opts.staticGroups) for (let g = 0; g < n / group; g++) staticParams.push(paramsFor(w, range(g * group, group)));
+  if (!wholeRow && opts.staticGroups)
+    for (let g = 0; g < n / group; g++) staticParams.push(paramsFor(w, range(g * group, group)));
   const order = range(0, n);
   if (opts.actOrder) order.sort((a, b) => h[b * n + b]! - h[a * n + a]! || a - b);
   let mean = 0;
@@ -189,7 +209,9 @@ describe('gptqQuantizeLayer', () => {
           expect(g.quantized.zeroPoints && Array.from(g.quantized.zeroPoints)).toEqual(
             rtn.zeroPoints && Array.from(rtn.zeroPoints),
           );
-          expect(Array.from(g.dequantized.data)).toEqual(Array.from(fakeQuantize(weight, spec, { opKind: 'linear' }).data));
+          expect(Array.from(g.dequantized.data)).toEqual(
+            Array.from(fakeQuantize(weight, spec, { opKind: 'linear' }).data),
+          );
         },
       ),
       { numRuns: 60 },
@@ -242,7 +264,11 @@ describe('gptqQuantizeLayer', () => {
           const n = blocks * 8;
           const { h } = correlatedHessian(n, 64, seed);
           const w = randomWeight(rows, n, seed);
-          const r = gptqQuantizeLayer({ data: w, shape: [rows, n] }, h, SPECS[name]!, { actOrder, staticGroups, blockSize });
+          const r = gptqQuantizeLayer({ data: w, shape: [rows, n] }, h, SPECS[name]!, {
+            actOrder,
+            staticGroups,
+            blockSize,
+          });
           const decoded = dequantize(r.quantized).data;
           if (r.columnPermutation === undefined) {
             expect(r.quantized.shape).toEqual([rows, n]);
@@ -290,7 +316,8 @@ describe('gptqQuantizeLayer', () => {
     const perm = dyn.columnPermutation!;
     expect(dyn.stats.staticGroups).toBe(false);
     expect([...perm].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
-    for (let j = 1; j < n; j++) expect(h[perm[j - 1]! * n + perm[j - 1]!]).toBeGreaterThanOrEqual(h[perm[j]! * n + perm[j]!]!);
+    for (let j = 1; j < n; j++)
+      expect(h[perm[j - 1]! * n + perm[j - 1]!]).toBeGreaterThanOrEqual(h[perm[j]! * n + perm[j]!]!);
     expect(perm[0]).not.toBe(0);
     expect(dyn.quantized.shape).toEqual([rows, n]);
     expect(dyn.quantized.blockShape).toEqual([1, 16]);
@@ -307,13 +334,21 @@ describe('gptqQuantizeLayer', () => {
     const n = inC * 3 * 3;
     const { h } = correlatedHessian(n, 300, 3);
     const w = randomWeight(out, n, 9);
-    const spec4 = { ...base, dtype: 'int4', qscheme: 'symmetric', granularity: { type: 'per_block', blockSize: 2 } } as const;
+    const spec4 = {
+      ...base,
+      dtype: 'int4',
+      qscheme: 'symmetric',
+      granularity: { type: 'per_block', blockSize: 2 },
+    } as const;
     const conv = gptqQuantizeLayer({ data: w, shape: [out, inC, 3, 3] }, h, spec4);
     expect(conv.quantized.shape).toEqual([out, inC, 3, 3]);
     expect(conv.quantized.blockShape).toEqual([1, 2, 3, 3]);
     expect(conv.dequantized.shape).toEqual([out, inC, 3, 3]);
     // the same as a linear weight with groups of 2 * 3 * 3 columns
-    const flat = gptqQuantizeLayer({ data: w, shape: [out, n] }, h, { ...spec4, granularity: { type: 'per_block', blockSize: 18 } });
+    const flat = gptqQuantizeLayer({ data: w, shape: [out, n] }, h, {
+      ...spec4,
+      granularity: { type: 'per_block', blockSize: 18 },
+    });
     expect(Array.from(conv.dequantized.data)).toEqual(Array.from(flat.dequantized.data));
     expect(Array.from(dequantize(conv.quantized).data)).toEqual(Array.from(conv.dequantized.data));
   });
@@ -373,7 +408,10 @@ describe('gptqQuantizeLayer', () => {
     const { h } = correlatedHessian(32, 100, 8);
     const w = randomWeight(8, 32, 8);
     const run = () =>
-      gptqQuantizeLayer({ data: w, shape: [8, 32] }, h, SPECS['uint4AsymBlock8']!, { actOrder: true, staticGroups: false });
+      gptqQuantizeLayer({ data: w, shape: [8, 32] }, h, SPECS['uint4AsymBlock8']!, {
+        actOrder: true,
+        staticGroups: false,
+      });
     const a = run();
     const b = run();
     expect(Array.from(a.quantized.data)).toEqual(Array.from(b.quantized.data));
@@ -396,13 +434,21 @@ describe('gptqQuantizeLayer', () => {
     const spec = SPECS['int4PerChannel']!;
     const w = { data: new Float32Array(8), shape: [2, 4] };
     const h = identity(4);
-    expect(errorCode(() => gptqQuantizeLayer({ data: new Float32Array(4), shape: [4] }, identity(4), spec))).toBe('GPTQ_INVALID_ARGUMENT');
-    expect(errorCode(() => gptqQuantizeLayer({ data: new Float32Array(7), shape: [2, 4] }, h, spec))).toBe('GPTQ_INVALID_ARGUMENT');
-    expect(errorCode(() => gptqQuantizeLayer({ data: Float32Array.of(1, 2, 3, Number.NaN, 0, 0, 0, 0), shape: [2, 4] }, h, spec))).toBe(
+    expect(errorCode(() => gptqQuantizeLayer({ data: new Float32Array(4), shape: [4] }, identity(4), spec))).toBe(
       'GPTQ_INVALID_ARGUMENT',
     );
+    expect(errorCode(() => gptqQuantizeLayer({ data: new Float32Array(7), shape: [2, 4] }, h, spec))).toBe(
+      'GPTQ_INVALID_ARGUMENT',
+    );
+    expect(
+      errorCode(() =>
+        gptqQuantizeLayer({ data: Float32Array.of(1, 2, 3, Number.NaN, 0, 0, 0, 0), shape: [2, 4] }, h, spec),
+      ),
+    ).toBe('GPTQ_INVALID_ARGUMENT');
     expect(errorCode(() => gptqQuantizeLayer(w, identity(3), spec))).toBe('GPTQ_INVALID_ARGUMENT');
-    expect(errorCode(() => gptqQuantizeLayer(w, identity(4).fill(Number.NaN, 0, 1), spec))).toBe('GPTQ_INVALID_ARGUMENT');
+    expect(errorCode(() => gptqQuantizeLayer(w, identity(4).fill(Number.NaN, 0, 1), spec))).toBe(
+      'GPTQ_INVALID_ARGUMENT',
+    );
     expect(errorCode(() => gptqQuantizeLayer(w, createHessianAccumulator(4), spec))).toBe('GPTQ_INVALID_ARGUMENT');
     expect(errorCode(() => gptqQuantizeLayer(w, h, spec, { blockSize: 0 }))).toBe('GPTQ_INVALID_ARGUMENT');
     expect(errorCode(() => gptqQuantizeLayer(w, h, spec, { percdamp: -1 }))).toBe('GPTQ_INVALID_ARGUMENT');
@@ -416,8 +462,8 @@ describe('gptqQuantizeLayer', () => {
       ),
     ).toBe('GPTQ_INVALID_ARGUMENT');
     // block size that does not divide the input axis: the spec's own error
-    expect(errorCode(() => gptqQuantizeLayer(w, h, { ...spec, granularity: { type: 'per_block', blockSize: 3 } }))).toBe(
-      'SPEC_BLOCK_SIZE_MISMATCH',
-    );
+    expect(
+      errorCode(() => gptqQuantizeLayer(w, h, { ...spec, granularity: { type: 'per_block', blockSize: 3 } })),
+    ).toBe('SPEC_BLOCK_SIZE_MISMATCH');
   });
 });

@@ -8,7 +8,8 @@ function naiveHessian(x: ArrayLike<number>, rows: number, columns: number): Floa
   const h = new Float64Array(columns * columns);
   for (let r = 0; r < rows; r++)
     for (let i = 0; i < columns; i++)
-      for (let j = 0; j < columns; j++) h[i * columns + j] = h[i * columns + j]! + x[r * columns + i]! * x[r * columns + j]!;
+      for (let j = 0; j < columns; j++)
+        h[i * columns + j] = h[i * columns + j]! + x[r * columns + i]! * x[r * columns + j]!;
   return h.map((v) => (2 / rows) * v);
 }
 
@@ -36,7 +37,14 @@ const batchArb = (columns: number) =>
   fc.integer({ min: 1, max: 12 }).chain((rows) =>
     fc.record({
       rows: fc.constant(rows),
-      x: fc.float32Array({ minLength: rows * columns, maxLength: rows * columns, min: -4, max: 4, noNaN: true, noDefaultInfinity: true }),
+      x: fc.float32Array({
+        minLength: rows * columns,
+        maxLength: rows * columns,
+        min: -4,
+        max: 4,
+        noNaN: true,
+        noDefaultInfinity: true,
+      }),
     }),
   );
 
@@ -54,7 +62,9 @@ describe('HessianAccumulator', () => {
   test('running average over batches == 2/n X^T X over all rows', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 9 }).chain((c) => fc.tuple(fc.constant(c), fc.array(batchArb(c), { minLength: 1, maxLength: 5 }))),
+        fc
+          .integer({ min: 1, max: 9 })
+          .chain((c) => fc.tuple(fc.constant(c), fc.array(batchArb(c), { minLength: 1, maxLength: 5 }))),
         ([columns, batches]) => {
           const acc = createHessianAccumulator(columns);
           const all: number[] = [];
@@ -77,7 +87,11 @@ describe('HessianAccumulator', () => {
         fc
           .integer({ min: 1, max: 9 })
           .chain((c) =>
-            fc.tuple(fc.constant(c), fc.array(batchArb(c), { minLength: 0, maxLength: 4 }), fc.array(batchArb(c), { minLength: 0, maxLength: 4 })),
+            fc.tuple(
+              fc.constant(c),
+              fc.array(batchArb(c), { minLength: 0, maxLength: 4 }),
+              fc.array(batchArb(c), { minLength: 0, maxLength: 4 }),
+            ),
           ),
         ([columns, first, second]) => {
           const sequential = createHessianAccumulator(columns);

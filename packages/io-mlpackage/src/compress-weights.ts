@@ -45,7 +45,7 @@ export interface CompressedWeight {
   readonly maxScaleRelativeError: number;
   /** Zero points as written (null when none is stored: symmetric signed). */
   readonly zeroPoints: Int32Array | null;
-  /** Bytes stored for the weight before (the const) and after (codes + scales + zero points). */
+  /** Bytes stored for the weight before (the const) and after (every stored parameter: codes, scales, zero points, axis). */
   readonly bytesBefore: number;
   readonly bytesAfter: number;
 }
@@ -66,42 +66,83 @@ interface Plan {
   readonly perChannel: boolean;
 }
 
-function err(code: 'MLPACKAGE_UNSUPPORTED' | 'MLPACKAGE_OPSET_TOO_OLD', weight: string, msg: string, details: Record<string, unknown> = {}) {
+function err(
+  code: 'MLPACKAGE_UNSUPPORTED' | 'MLPACKAGE_OPSET_TOO_OLD',
+  weight: string,
+  msg: string,
+  details: Record<string, unknown> = {},
+) {
   return ioError(code, FN, `weight "${weight}": ${msg}`, { weight, ...details });
 }
 
-function checkTensor(t: QuantizedTensor, shape: readonly number[], name: string): { nBlocks: number[]; blockCount: number; dtype: MilDType } {
+function checkTensor(
+  t: QuantizedTensor,
+  shape: readonly number[],
+  name: string,
+): { nBlocks: number[]; blockCount: number; dtype: MilDType } {
   if (t === null || typeof t !== 'object') throw err('MLPACKAGE_UNSUPPORTED', name, 'tensor must be a QuantizedTensor');
   const dtypeName = t.dtype;
   if (hasDType(dtypeName) && getDType(dtypeName).kind === 'float') {
-    throw err('MLPACKAGE_UNSUPPORTED', name, `Core ML has no constexpr op for ${dtypeName} weights; ${FLOAT_DTYPE_HINT}`, { dtype: dtypeName });
+    throw err(
+      'MLPACKAGE_UNSUPPORTED',
+      name,
+      `Core ML has no constexpr op for ${dtypeName} weights; ${FLOAT_DTYPE_HINT}`,
+      { dtype: dtypeName },
+    );
   }
   if (!['int8', 'uint8', 'int4', 'uint4'].includes(dtypeName)) {
-    throw err('MLPACKAGE_UNSUPPORTED', name, `dtype ${dtypeName} cannot be stored by constexpr_affine_dequantize or constexpr_blockwise_shift_scale; ${FLOAT_DTYPE_HINT}`, { dtype: dtypeName });
+    throw err(
+      'MLPACKAGE_UNSUPPORTED',
+      name,
+      `dtype ${dtypeName} cannot be stored by constexpr_affine_dequantize or constexpr_blockwise_shift_scale; ${FLOAT_DTYPE_HINT}`,
+      { dtype: dtypeName },
+    );
   }
   if (t.minvals !== undefined || t.spec?.qformulation === 'minval') {
-    throw err('MLPACKAGE_UNSUPPORTED', name, 'the minval formulation has no exact Core ML form (its offset is not an integer); quantize with qformulation "zp"');
+    throw err(
+      'MLPACKAGE_UNSUPPORTED',
+      name,
+      'the minval formulation has no exact Core ML form (its offset is not an integer); quantize with qformulation "zp"',
+    );
   }
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw err('MLPACKAGE_UNSUPPORTED', name, `tensor shape [${t.shape.join(', ')}] differs from the weight's shape [${shape.join(', ')}]`);
+    throw err(
+      'MLPACKAGE_UNSUPPORTED',
+      name,
+      `tensor shape [${t.shape.join(', ')}] differs from the weight's shape [${shape.join(', ')}]`,
+    );
   }
-  if (t.blockShape.length !== shape.length) throw err('MLPACKAGE_UNSUPPORTED', name, `blockShape [${t.blockShape.join(', ')}] must have rank ${shape.length}`);
+  if (t.blockShape.length !== shape.length)
+    throw err('MLPACKAGE_UNSUPPORTED', name, `blockShape [${t.blockShape.join(', ')}] must have rank ${shape.length}`);
   const nBlocks = shape.map((d, i) => {
     const b = t.blockShape[i] as number;
-    if (!Number.isInteger(b) || b < 1 || d % b !== 0) throw err('MLPACKAGE_UNSUPPORTED', name, `blockShape[${i}] = ${b} does not divide dimension ${d}`);
+    if (!Number.isInteger(b) || b < 1 || d % b !== 0)
+      throw err('MLPACKAGE_UNSUPPORTED', name, `blockShape[${i}] = ${b} does not divide dimension ${d}`);
     return d / b;
   });
   const blockCount = nBlocks.reduce((a, b) => a * b, 1);
   const count = shape.reduce((a, b) => a * b, 1);
   const dtype = milDTypeByName(dtypeName) as MilDType;
-  if (!(t.data instanceof Uint8Array || t.data instanceof Int8Array) || t.data.length !== packedBytes(count, dtype.bits)) {
-    throw err('MLPACKAGE_UNSUPPORTED', name, `data must hold ${packedBytes(count, dtype.bits)} bytes of ${dtypeName} codes, got ${t.data?.length}`);
+  if (
+    !(t.data instanceof Uint8Array || t.data instanceof Int8Array) ||
+    t.data.length !== packedBytes(count, dtype.bits)
+  ) {
+    throw err(
+      'MLPACKAGE_UNSUPPORTED',
+      name,
+      `data must hold ${packedBytes(count, dtype.bits)} bytes of ${dtypeName} codes, got ${t.data?.length}`,
+    );
   }
   if (!(t.scales instanceof Float32Array) || t.scales.length !== blockCount) {
-    throw err('MLPACKAGE_UNSUPPORTED', name, `scales must be a Float32Array of ${blockCount} values (one per block), got ${t.scales?.length}`);
+    throw err(
+      'MLPACKAGE_UNSUPPORTED',
+      name,
+      `scales must be a Float32Array of ${blockCount} values (one per block), got ${t.scales?.length}`,
+    );
   }
   for (let i = 0; i < t.scales.length; i++) {
-    if (!Number.isFinite(t.scales[i] as number)) throw err('MLPACKAGE_UNSUPPORTED', name, `scales[${i}] = ${t.scales[i]} is not finite`);
+    if (!Number.isFinite(t.scales[i] as number))
+      throw err('MLPACKAGE_UNSUPPORTED', name, `scales[${i}] = ${t.scales[i]} is not finite`);
   }
   if (t.zeroPoints !== undefined) {
     if (!(t.zeroPoints instanceof Int32Array) || t.zeroPoints.length !== blockCount) {
@@ -110,13 +151,25 @@ function checkTensor(t: QuantizedTensor, shape: readonly number[], name: string)
     const d = getDType(dtypeName);
     for (let i = 0; i < blockCount; i++) {
       const z = t.zeroPoints[i] as number;
-      if (z < d.qmin || z > d.qmax) throw err('MLPACKAGE_UNSUPPORTED', name, `zeroPoints[${i}] = ${z} is outside the ${dtypeName} range [${d.qmin}, ${d.qmax}]`);
+      if (z < d.qmin || z > d.qmax)
+        throw err(
+          'MLPACKAGE_UNSUPPORTED',
+          name,
+          `zeroPoints[${i}] = ${z} is outside the ${dtypeName} range [${d.qmin}, ${d.qmax}]`,
+        );
     }
   }
   return { nBlocks, blockCount, dtype };
 }
 
-function plan(t: QuantizedTensor, nBlocks: number[], target: OpsetTarget | null, opset: string, spec: number, name: string): Plan {
+function plan(
+  t: QuantizedTensor,
+  nBlocks: number[],
+  target: OpsetTarget | null,
+  opset: string,
+  spec: number,
+  name: string,
+): Plan {
   const split = nBlocks.map((n, i) => (n > 1 ? i : -1)).filter((i) => i >= 0);
   const perTensor = split.length === 0;
   const perChannel = split.length === 1 && t.blockShape[split[0] as number] === 1;
@@ -125,20 +178,40 @@ function plan(t: QuantizedTensor, nBlocks: number[], target: OpsetTarget | null,
   if (target === null) throw err('MLPACKAGE_UNSUPPORTED', name, `opset ${opset} is unknown to lowbit`);
   if (target === 'iOS15') {
     const need = is4 || !(perTensor || perChannel) ? 'iOS18' : 'iOS16';
-    throw err('MLPACKAGE_OPSET_TOO_OLD', name, `opset ${opset} (iOS15) has no constexpr ops; upgrade the program with upgradeOpset(pkg, '${need}') (--target ${need}) where every op allows it`, { opset, needs: need });
+    throw err(
+      'MLPACKAGE_OPSET_TOO_OLD',
+      name,
+      `opset ${opset} (iOS15) has no constexpr ops; upgrade the program with upgradeOpset(pkg, '${need}') (--target ${need}) where every op allows it`,
+      { opset, needs: need },
+    );
   }
   if (target === 'iOS16' || target === 'iOS17') {
     if (what !== '') {
-      throw err('MLPACKAGE_OPSET_TOO_OLD', name, `${what} need constexpr_blockwise_shift_scale (iOS18); opset ${opset} (${target}) only has constexpr_affine_dequantize. Use --target iOS18 (upgradeOpset) or int8 per-channel`, { opset, needs: 'iOS18' });
+      throw err(
+        'MLPACKAGE_OPSET_TOO_OLD',
+        name,
+        `${what} need constexpr_blockwise_shift_scale (iOS18); opset ${opset} (${target}) only has constexpr_affine_dequantize. Use --target iOS18 (upgradeOpset) or int8 per-channel`,
+        { opset, needs: 'iOS18' },
+      );
     }
-    if (spec < targetRow('iOS16').spec) throw err('MLPACKAGE_OPSET_TOO_OLD', name, `specificationVersion ${spec} is below 7, required for constexpr ops`);
+    if (spec < targetRow('iOS16').spec)
+      throw err('MLPACKAGE_OPSET_TOO_OLD', name, `specificationVersion ${spec} is below 7, required for constexpr ops`);
     return { useBlockwise: false, axis: perTensor ? 0 : (split[0] as number), perChannel };
   }
-  if (spec < targetRow('iOS18').spec) throw err('MLPACKAGE_OPSET_TOO_OLD', name, `opset ${opset} needs specificationVersion >= 9, the model declares ${spec}`);
+  if (spec < targetRow('iOS18').spec)
+    throw err(
+      'MLPACKAGE_OPSET_TOO_OLD',
+      name,
+      `opset ${opset} needs specificationVersion >= 9, the model declares ${spec}`,
+    );
   return { useBlockwise: true, axis: 0, perChannel };
 }
 
-function roundScales(scales: Float32Array, dtype: 'float16' | 'float32', name: string): { written: Float32Array; inexact: number; maxRel: number } {
+function roundScales(
+  scales: Float32Array,
+  dtype: 'float16' | 'float32',
+  name: string,
+): { written: Float32Array; inexact: number; maxRel: number } {
   if (dtype === 'float32') return { written: scales.slice(), inexact: 0, maxRel: 0 };
   const written = new Float32Array(scales.length);
   let inexact = 0;
@@ -146,8 +219,18 @@ function roundScales(scales: Float32Array, dtype: 'float16' | 'float32', name: s
   for (let i = 0; i < scales.length; i++) {
     const s = scales[i] as number;
     const h = float16BitsToFloat32(float32ToFloat16Bits(s));
-    if (!Number.isFinite(h)) throw err('MLPACKAGE_UNSUPPORTED', name, `scale ${s} overflows float16 (the weight's dtype, which the scales must share)`);
-    if (h === 0 && s !== 0) throw err('MLPACKAGE_UNSUPPORTED', name, `scale ${s} underflows to 0 in float16 (the weight's dtype, which the scales must share)`);
+    if (!Number.isFinite(h))
+      throw err(
+        'MLPACKAGE_UNSUPPORTED',
+        name,
+        `scale ${s} overflows float16 (the weight's dtype, which the scales must share)`,
+      );
+    if (h === 0 && s !== 0)
+      throw err(
+        'MLPACKAGE_UNSUPPORTED',
+        name,
+        `scale ${s} underflows to 0 in float16 (the weight's dtype, which the scales must share)`,
+      );
     if (h !== s) {
       inexact++;
       maxRel = Math.max(maxRel, Math.abs(h - s) / Math.abs(s));
@@ -198,7 +281,8 @@ function findOpSlot(block: MilBlock, op: MilOperation, depth = 0): { block: MilB
  * ```
  */
 export function compressWeights(pkg: MlPackage, replacements: readonly WeightReplacement[]): CompressResult {
-  if (!Array.isArray(replacements)) throw ioError('MLPACKAGE_UNSUPPORTED', FN, 'replacements must be an array of { weight, tensor }');
+  if (!Array.isArray(replacements))
+    throw ioError('MLPACKAGE_UNSUPPORTED', FN, 'replacements must be an array of { weight, tensor }');
   const model: CoreMLModel = structuredClone(pkg.model);
   const programs = findPrograms(model);
   const pending = new Map<string, PendingBlob>();
@@ -213,25 +297,45 @@ export function compressWeights(pkg: MlPackage, replacements: readonly WeightRep
     const prog = programs.find((p) => p.modelPath === fn.modelPath);
     const func = prog?.program.functions.get(fn.name);
     const block = func?.blockSpecializations.get(fn.opset);
-    if (prog === undefined || block === undefined) throw ioError('MLPACKAGE_NOT_FOUND', FN, `function ${fn.name} vanished`);
+    if (prog === undefined || block === undefined)
+      throw ioError('MLPACKAGE_NOT_FOUND', FN, `function ${fn.name} vanished`);
     const index = indexBlock(block);
     const producer = index.producers.get(name)?.op;
     if (producer === undefined) throw ioError('MLPACKAGE_NOT_FOUND', FN, `no op produces "${name}"`);
     if (producer.type !== 'const') {
-      const hint = producer.type?.startsWith('constexpr_') === true ? '; it is already compressed, run decompressWeights first' : '';
+      const hint =
+        producer.type?.startsWith('constexpr_') === true
+          ? '; it is already compressed, run decompressWeights first'
+          : '';
       throw err('MLPACKAGE_UNSUPPORTED', name, `is produced by ${producer.type}, not a const${hint}`);
     }
-    if (index.blockOutputs.has(name)) throw err('MLPACKAGE_UNSUPPORTED', name, 'is returned from a block; Core ML cannot feed a block output from a constexpr op');
+    if (index.blockOutputs.has(name))
+      throw err(
+        'MLPACKAGE_UNSUPPORTED',
+        name,
+        'is returned from a block; Core ML cannot feed a block output from a constexpr op',
+      );
     const val = producer.attributes.get('val') as MilValue | undefined;
     const t = staticTensorType(val?.type);
     if (val === undefined || !t.ok) throw err('MLPACKAGE_UNSUPPORTED', name, 'const has no static tensor value');
     if (t.dtype.name !== 'float16' && t.dtype.name !== 'float32') {
-      throw err('MLPACKAGE_UNSUPPORTED', name, `is a ${t.dtype.name} tensor; only float16 and float32 weights can be replaced`);
+      throw err(
+        'MLPACKAGE_UNSUPPORTED',
+        name,
+        `is a ${t.dtype.name} tensor; only float16 and float32 weights can be replaced`,
+      );
     }
     if (t.shape.length === 0) throw err('MLPACKAGE_UNSUPPORTED', name, 'is a scalar');
     const q = rep.tensor;
     const { nBlocks, dtype } = checkTensor(q, t.shape, name);
-    const p = plan(q, nBlocks, opsetRow(fn.opset)?.target ?? null, fn.opset, prog.model.specificationVersion ?? 0, name);
+    const p = plan(
+      q,
+      nBlocks,
+      opsetRow(fn.opset)?.target ?? null,
+      fn.opset,
+      prog.model.specificationVersion ?? 0,
+      name,
+    );
     const scaleDtype = t.dtype.name as 'float16' | 'float32';
     const scaleMil = t.dtype;
     const { written, inexact, maxRel } = roundScales(q.scales, scaleDtype, name);
@@ -239,7 +343,12 @@ export function compressWeights(pkg: MlPackage, replacements: readonly WeightRep
     const anyZp = zps !== undefined && zps.some((z: number) => z !== 0);
     const opNameStr = opName(producer);
     const output: MilNamedValueType = structuredClone(producer.outputs[0] as MilNamedValueType);
-    const dataValue = tensorFromBytes(dtype, t.shape, q.data instanceof Uint8Array ? q.data.slice() : new Uint8Array(q.data.slice().buffer), pending);
+    const dataValue = tensorFromBytes(
+      dtype,
+      t.shape,
+      q.data instanceof Uint8Array ? q.data.slice() : new Uint8Array(q.data.slice().buffer),
+      pending,
+    );
     let newOp: MilOperation;
     let scaleShape: number[];
     let storedZp: Int32Array | null;
@@ -251,14 +360,15 @@ export function compressWeights(pkg: MlPackage, replacements: readonly WeightRep
       storedZp = Int32Array.from(zpArr);
       const scaleValue = tensorFromBytes(scaleMil, scaleShape, floatBytes(written, scaleDtype), pending);
       const zpValue = tensorFromBytes(dtype, scaleShape, zpBytes(storedZp, dtype), pending);
-      stored.push(scaleValue, zpValue);
+      const axisValue = int32Value([p.axis]);
+      stored.push(scaleValue, zpValue, axisValue);
       newOp = {
         type: 'constexpr_affine_dequantize',
         inputs: new Map(),
         outputs: [output],
         blocks: [],
         attributes: new Map<string, MilValue>([
-          ['axis', int32Value([p.axis])],
+          ['axis', axisValue],
           ['name', stringScalar(opNameStr)],
           ['quantized_data', dataValue],
           ['scale', scaleValue],

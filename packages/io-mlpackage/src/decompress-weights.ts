@@ -18,7 +18,11 @@ function intBytes(values: Float32Array, dtype: MilDType): Uint8Array {
     case 'uint8':
       return Uint8Array.from(values);
     default:
-      throw ioError('MLPACKAGE_UNSUPPORTED', 'decompressWeights', `a constexpr producing ${dtype.name} cannot be turned into a const`);
+      throw ioError(
+        'MLPACKAGE_UNSUPPORTED',
+        'decompressWeights',
+        `a constexpr producing ${dtype.name} cannot be turned into a const`,
+      );
   }
 }
 
@@ -30,7 +34,9 @@ function removeUnused(block: MilBlock): void {
     const prune = (b: MilBlock) => {
       b.operations = b.operations.filter((op) => {
         if (!isConstexpr(op.type)) return true;
-        const used = op.outputs.some((o) => o.name !== undefined && ((idx.uses.get(o.name)?.length ?? 0) > 0 || idx.blockOutputs.has(o.name)));
+        const used = op.outputs.some(
+          (o) => o.name !== undefined && ((idx.uses.get(o.name)?.length ?? 0) > 0 || idx.blockOutputs.has(o.name)),
+        );
         if (!used) removed = true;
         return used;
       });
@@ -64,14 +70,24 @@ export async function decompressWeights(pkg: MlPackage): Promise<MlPackage> {
         const mine = targets.filter((w) => w.modelPath === fn.modelPath && w.functionName === fn.name);
         if (mine.length === 0) continue;
         const index = indexBlock(fn.block);
-        const cloneBlock = programs.find((p) => p.modelPath === fn.modelPath)?.program.functions.get(fn.name)?.blockSpecializations.get(fn.opset);
+        const cloneBlock = programs
+          .find((p) => p.modelPath === fn.modelPath)
+          ?.program.functions.get(fn.name)
+          ?.blockSpecializations.get(fn.opset);
         if (cloneBlock === undefined) continue;
         const replacements = new Map<string, MilOperation>();
         for (const w of mine) {
           const d = await decodeValue({ session, index, where: `${FN}: Data/${pkg.rootModelPath}` }, w.name);
-          const bytes = d.dtype.kind === 'float' ? floatBytes(d.values, d.dtype.name === 'float16' ? 'float16' : 'float32') : intBytes(d.values, d.dtype);
+          const bytes =
+            d.dtype.kind === 'float'
+              ? floatBytes(d.values, d.dtype.name === 'float16' ? 'float16' : 'float32')
+              : intBytes(d.values, d.dtype);
           if (d.dtype.kind === 'float' && d.dtype.name !== 'float16' && d.dtype.name !== 'float32') {
-            throw ioError('MLPACKAGE_UNSUPPORTED', FN, `weight ${w.name} decodes to ${d.dtype.name}, which lowbit cannot store as a const`);
+            throw ioError(
+              'MLPACKAGE_UNSUPPORTED',
+              FN,
+              `weight ${w.name} decodes to ${d.dtype.name}, which lowbit cannot store as a const`,
+            );
           }
           const val: MilValue = tensorFromBytes(d.dtype, d.shape, bytes, pending);
           const producer = index.producers.get(w.name)?.op as MilOperation;
@@ -89,7 +105,9 @@ export async function decompressWeights(pkg: MlPackage): Promise<MlPackage> {
         const swap = (b: MilBlock) => {
           b.operations = b.operations.map((op) => {
             const n = op.outputs[0]?.name;
-            return n !== undefined && isConstexpr(op.type) && replacements.has(n) ? (replacements.get(n) as MilOperation) : op;
+            return n !== undefined && isConstexpr(op.type) && replacements.has(n)
+              ? (replacements.get(n) as MilOperation)
+              : op;
           });
         };
         swap(cloneBlock);

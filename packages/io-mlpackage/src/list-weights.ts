@@ -55,8 +55,17 @@ function compressionDetails(op: MilOperation, kind: CompressionKind, idx: Functi
     case 'blockwise_shift_scale': {
       const data = p('data');
       const scale = p('scale');
-      const blockShape = data !== undefined && scale !== undefined && data.shape.length === scale.shape.length ? data.shape.map((d, i) => (scale.shape[i] ? d / (scale.shape[i] as number) : 0)) : undefined;
-      return { dataDtype: data?.dtype, scaleDtype: scale?.dtype, scaleShape: scale?.shape, blockShape, offsetDtype: p('offset')?.dtype ?? null };
+      const blockShape =
+        data !== undefined && scale !== undefined && data.shape.length === scale.shape.length
+          ? data.shape.map((d, i) => (scale.shape[i] ? d / (scale.shape[i] as number) : 0))
+          : undefined;
+      return {
+        dataDtype: data?.dtype,
+        scaleDtype: scale?.dtype,
+        scaleShape: scale?.shape,
+        blockShape,
+        offsetDtype: p('offset')?.dtype ?? null,
+      };
     }
     case 'lut_to_dense': {
       const lut = p('lut');
@@ -66,7 +75,13 @@ function compressionDetails(op: MilOperation, kind: CompressionKind, idx: Functi
         return { lutDtype: lut?.dtype, lutShape: lut?.shape, nbits: n > 0 ? Math.log2(n) : undefined };
       }
       const bits = indices?.dtype.startsWith('uint') === true ? Number(indices.dtype.slice(4)) : undefined;
-      return { lutDtype: lut?.dtype, lutShape: lut?.shape, indicesDtype: indices?.dtype, nbits: bits, vectorAxis: smallInt(constexprParam(op, 'vector_axis')) ?? null };
+      return {
+        lutDtype: lut?.dtype,
+        lutShape: lut?.shape,
+        indicesDtype: indices?.dtype,
+        nbits: bits,
+        vectorAxis: smallInt(constexprParam(op, 'vector_axis')) ?? null,
+      };
     }
     case 'sparse_to_dense':
       return { nonzeroDtype: p('nonzero_data')?.dtype, nonzeroCount: p('nonzero_data')?.shape[0] };
@@ -95,7 +110,9 @@ export function listWeights(pkg: MlPackage): WeightInfo[] {
     for (const fn of prog.functions) {
       const idx = indexBlock(fn.block);
       const realUses = (name: string): WeightConsumer[] =>
-        (idx.uses.get(name) ?? []).filter((u) => !isConstexpr(u.op.type)).map((u) => ({ opName: opName(u.op), opType: u.op.type ?? '', input: u.input }));
+        (idx.uses.get(name) ?? [])
+          .filter((u) => !isConstexpr(u.op.type))
+          .map((u) => ({ opName: opName(u.op), opType: u.op.type ?? '', input: u.input }));
       const onlyChained = (name: string): boolean => {
         const uses = idx.uses.get(name) ?? [];
         return uses.length > 0 && uses.every((u) => isConstexpr(u.op.type)) && !idx.blockOutputs.has(name);
@@ -146,7 +163,7 @@ export function listWeights(pkg: MlPackage): WeightInfo[] {
         const visit = (o: MilOperation, depth: number) => {
           if (seen.has(o) || depth > 32) return;
           seen.add(o);
-          for (const pname of [...o.inputs.keys()]) {
+          for (const pname of o.inputs.keys()) {
             const prm = constexprParam(o, pname);
             if (prm !== undefined && 'ref' in prm) {
               const prod = idx.producers.get(prm.ref)?.op;
@@ -158,12 +175,18 @@ export function listWeights(pkg: MlPackage): WeightInfo[] {
         visit(op, 0);
         let byteSize = 0;
         for (const o of chain) {
-          for (const v of storedValues(o)) if (o.type !== 'const' || v === o.attributes.get('val')) byteSize += valueBytes(v);
+          for (const v of storedValues(o))
+            if (o.type !== 'const' || v === o.attributes.get('val')) byteSize += valueBytes(v);
         }
         let main: MilValue | undefined;
         for (const o of chain) {
           for (const pn of MAIN_PARAMS) {
-            const prm = o.type === 'const' ? (pn === 'data' ? { value: o.attributes.get('val') as MilValue } : undefined) : constexprParam(o, pn);
+            const prm =
+              o.type === 'const'
+                ? pn === 'data'
+                  ? { value: o.attributes.get('val') as MilValue }
+                  : undefined
+                : constexprParam(o, pn);
             if (main === undefined && prm !== undefined && 'value' in prm && prm.value !== undefined) main = prm.value;
           }
         }

@@ -81,7 +81,11 @@ export interface ProgramBuilder {
   /** `linear(x, weight[, bias])`: y = x W^T + b, weight [D_out, D_in]. */
   linear(x: ProgramVar, weight: ProgramVar, bias?: ProgramVar, name?: string): ProgramVar;
   /** `matmul(x, y, transpose_x, transpose_y)`. */
-  matmul(x: ProgramVar, y: ProgramVar, options?: { transposeX?: boolean; transposeY?: boolean; name?: string }): ProgramVar;
+  matmul(
+    x: ProgramVar,
+    y: ProgramVar,
+    options?: { transposeX?: boolean; transposeY?: boolean; name?: string },
+  ): ProgramVar;
   /** `conv(x, weight, bias, strides, pad_type, pad, dilations, groups)` over NCHW, weight [C_out, C_in/groups, kH, kW]. */
   conv(x: ProgramVar, weight: ProgramVar, bias?: ProgramVar, options?: Conv2dOptions): ProgramVar;
   /** `max_pool(x, kernel_sizes, strides, pad_type, pad, ceil_mode)`. */
@@ -94,7 +98,12 @@ export interface ProgramBuilder {
   /** `softmax(x, axis)`. */
   softmax(x: ProgramVar, axis?: number, name?: string): ProgramVar;
   /** Broadcasting binary ops `add`, `sub`, `mul`, `real_div`, `maximum`, `minimum` with `x`, `y`. */
-  binary(type: 'add' | 'sub' | 'mul' | 'real_div' | 'maximum' | 'minimum', x: ProgramVar, y: ProgramVar, name?: string): ProgramVar;
+  binary(
+    type: 'add' | 'sub' | 'mul' | 'real_div' | 'maximum' | 'minimum',
+    x: ProgramVar,
+    y: ProgramVar,
+    name?: string,
+  ): ProgramVar;
   add(x: ProgramVar, y: ProgramVar, name?: string): ProgramVar;
   /** `reshape(x, shape)`; one entry may be -1. */
   reshape(x: ProgramVar, shape: readonly number[], name?: string): ProgramVar;
@@ -105,7 +114,12 @@ export interface ProgramBuilder {
   /** `cast(x, dtype)` to float16 / float32 / int32. */
   cast(x: ProgramVar, dtype: 'float16' | 'float32' | 'int32', name?: string): ProgramVar;
   /** Any op: parameters bound by name, outputs declared explicitly. */
-  op(type: string, inputs: Readonly<Record<string, ProgramVar | readonly ProgramVar[]>>, outputs: ReadonlyArray<{ dtype: BuilderDType; shape: readonly number[] }>, name?: string): ProgramVar[];
+  op(
+    type: string,
+    inputs: Readonly<Record<string, ProgramVar | readonly ProgramVar[]>>,
+    outputs: ReadonlyArray<{ dtype: BuilderDType; shape: readonly number[] }>,
+    name?: string,
+  ): ProgramVar[];
   /** Marks a value as a model output; the value's name becomes the output feature's name. */
   output(v: ProgramVar): void;
   /** Finishes the program into a package held in memory. */
@@ -135,7 +149,16 @@ function broadcast(a: readonly number[], b: readonly number[], what: string): nu
   return out;
 }
 
-function spatial(size: number, k: number, s: number, d: number, padType: string, padA: number, padB: number, ceil: boolean): number {
+function spatial(
+  size: number,
+  k: number,
+  s: number,
+  d: number,
+  padType: string,
+  padA: number,
+  padB: number,
+  ceil: boolean,
+): number {
   const eff = d * (k - 1) + 1;
   if (padType === 'same') return Math.ceil(size / s);
   const total = size + (padType === 'custom' ? padA + padB : 0) - eff;
@@ -156,7 +179,8 @@ function spatial(size: number, k: number, s: number, d: number, padType: string,
  * ```
  */
 export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBuilder {
-  if (!isTarget(options?.opset) || options.opset === 'iOS26') bad(`opset must be one of iOS15, iOS16, iOS17, iOS18, got ${String(options?.opset)}`);
+  if (!isTarget(options?.opset) || options.opset === 'iOS26')
+    bad(`opset must be one of iOS15, iOS16, iOS17, iOS18, got ${String(options?.opset)}`);
   const row = targetRow(options.opset);
   const fnName = options.functionName ?? 'main';
   if (!NAME_RE.test(fnName)) bad(`function name "${fnName}" is not a MIL identifier`);
@@ -186,7 +210,8 @@ export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBui
     if (v === null || typeof v !== 'object' || !names.has(v.name)) bad(`${what}: not a value of this builder`);
   };
   const checkShape = (shape: readonly number[], what: string) => {
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 1)) bad(`${what}: shape must be an array of positive integers, got ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 1))
+      bad(`${what}: shape must be an array of positive integers, got ${JSON.stringify(shape)}`);
   };
   const pushConstOp = (name: string, val: MilValue, dtype: BuilderDType, shape: readonly number[]): ProgramVar => {
     ops.push({
@@ -201,10 +226,24 @@ export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBui
     });
     return { name, dtype, shape: [...shape] };
   };
-  const paramConst = (op: string, param: string, val: MilValue, dtype: BuilderDType, shape: readonly number[]): ProgramVar =>
-    pushConstOp(fresh(`${op}_${param}`), val, dtype, shape);
-  const addOp = (type: string, opName: string, args: Array<[string, ProgramVar | readonly ProgramVar[]]>, outs: ReadonlyArray<{ dtype: BuilderDType; shape: readonly number[] }>): ProgramVar[] => {
-    const outVars = outs.map((o, i) => ({ name: outs.length === 1 ? opName : `${opName}_${i}`, dtype: o.dtype, shape: [...o.shape] }));
+  const paramConst = (
+    op: string,
+    param: string,
+    val: MilValue,
+    dtype: BuilderDType,
+    shape: readonly number[],
+  ): ProgramVar => pushConstOp(fresh(`${op}_${param}`), val, dtype, shape);
+  const addOp = (
+    type: string,
+    opName: string,
+    args: Array<[string, ProgramVar | readonly ProgramVar[]]>,
+    outs: ReadonlyArray<{ dtype: BuilderDType; shape: readonly number[] }>,
+  ): ProgramVar[] => {
+    const outVars = outs.map((o, i) => ({
+      name: outs.length === 1 ? opName : `${opName}_${i}`,
+      dtype: o.dtype,
+      shape: [...o.shape],
+    }));
     for (const v of outVars.slice(1)) names.add(v.name);
     const inputsMap = new Map<string, MilArgument>();
     for (const [k, v] of args) {
@@ -228,7 +267,8 @@ export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBui
   const b: ProgramBuilder = {
     input(name, dtype, shape) {
       checkShape(shape, `input ${name}`);
-      if (dtype !== 'float32' && dtype !== 'float16' && dtype !== 'int32') bad(`input ${name}: dtype must be float32, float16 or int32`);
+      if (dtype !== 'float32' && dtype !== 'float16' && dtype !== 'int32')
+        bad(`input ${name}: dtype must be float32, float16 or int32`);
       if (dtype === 'float16' && row.spec < 7) bad(`input ${name}: float16 inputs need iOS16 or later`);
       const v = { name: fresh(name, name), dtype, shape: [...shape] };
       inputs.push(v);
@@ -237,15 +277,21 @@ export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBui
     constant(name, values, shape, dtype = 'float32') {
       checkShape(shape, `constant ${name}`);
       const count = shape.reduce((a, c) => a * c, 1);
-      if (values === null || typeof values !== 'object' || values.length !== count) bad(`constant ${name}: ${values?.length} values for shape [${shape.join(', ')}] (${count})`);
+      if (values === null || typeof values !== 'object' || values.length !== count)
+        bad(`constant ${name}: ${values?.length} values for shape [${shape.join(', ')}] (${count})`);
       const n = fresh(name, name);
       const f = Float32Array.from(values);
       let val: MilValue;
       if (dtype === 'float16' || dtype === 'float32') {
-        for (let i = 0; i < f.length; i++) if (!Number.isFinite(f[i] as number)) bad(`constant ${name}: values[${i}] is not finite`);
+        for (let i = 0; i < f.length; i++)
+          if (!Number.isFinite(f[i] as number)) bad(`constant ${name}: values[${i}] is not finite`);
         val = tensorFromBytes(mil(dtype), shape, floatBytes(f, dtype), pending);
       } else if (dtype === 'int32') val = int32Value(Array.from(values), shape);
-      else val = boolValue(Array.from(values, (x) => x !== 0), shape);
+      else
+        val = boolValue(
+          Array.from(values, (x) => x !== 0),
+          shape,
+        );
       return pushConstOp(n, val, dtype, shape);
     },
     linear(x, weight, bias, name) {
@@ -276,24 +322,37 @@ export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBui
       const ys = [...y.shape];
       if (o.transposeX === true) xs.push(xs.splice(-2, 1)[0] as number);
       if (o.transposeY === true) ys.push(ys.splice(-2, 1)[0] as number);
-      if (xs[xs.length - 1] !== ys[ys.length - 2]) bad(`matmul: inner dimensions ${xs[xs.length - 1]} and ${ys[ys.length - 2]} differ`);
+      if (xs[xs.length - 1] !== ys[ys.length - 2])
+        bad(`matmul: inner dimensions ${xs[xs.length - 1]} and ${ys[ys.length - 2]} differ`);
       const batch = broadcast(xs.slice(0, -2), ys.slice(0, -2), 'matmul');
       const opName = fresh('matmul', o.name);
       const tx = paramConst(opName, 'transpose_x', boolValue([o.transposeX === true]), 'bool', []);
       const ty = paramConst(opName, 'transpose_y', boolValue([o.transposeY === true]), 'bool', []);
       return one(
-        addOp('matmul', opName, [['x', x], ['y', y], ['transpose_x', tx], ['transpose_y', ty]], [{ dtype: x.dtype, shape: [...batch, xs[xs.length - 2] as number, ys[ys.length - 1] as number] }]),
+        addOp(
+          'matmul',
+          opName,
+          [
+            ['x', x],
+            ['y', y],
+            ['transpose_x', tx],
+            ['transpose_y', ty],
+          ],
+          [{ dtype: x.dtype, shape: [...batch, xs[xs.length - 2] as number, ys[ys.length - 1] as number] }],
+        ),
       );
     },
     conv(x, weight, bias, o = {}) {
       own(x, 'conv x');
       own(weight, 'conv weight');
       sameFloat(x, weight, 'conv');
-      if (x.shape.length !== 4 || weight.shape.length !== 4) bad('conv: x must be [N, C, H, W] and weight [C_out, C_in/groups, kH, kW]');
+      if (x.shape.length !== 4 || weight.shape.length !== 4)
+        bad('conv: x must be [N, C, H, W] and weight [C_out, C_in/groups, kH, kW]');
       const [n, c, h, w] = x.shape as [number, number, number, number];
       const [cOut, cInG, kh, kw] = weight.shape as [number, number, number, number];
       const groups = o.groups ?? 1;
-      if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0 || cInG !== c / groups || cOut % groups !== 0) bad(`conv: weight [${weight.shape.join(', ')}] does not fit x [${x.shape.join(', ')}] with groups ${groups}`);
+      if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0 || cInG !== c / groups || cOut % groups !== 0)
+        bad(`conv: weight [${weight.shape.join(', ')}] does not fit x [${x.shape.join(', ')}] with groups ${groups}`);
       const strides = o.strides ?? [1, 1];
       const dil = o.dilations ?? [1, 1];
       const padType = o.padType ?? 'valid';
@@ -332,16 +391,37 @@ export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBui
     },
     softmax(x, axis = -1, name) {
       own(x, 'softmax');
-      if (!Number.isInteger(axis) || axis < -x.shape.length || axis >= x.shape.length) bad(`softmax: axis ${axis} out of range`);
+      if (!Number.isInteger(axis) || axis < -x.shape.length || axis >= x.shape.length)
+        bad(`softmax: axis ${axis} out of range`);
       const opName = fresh('softmax', name);
       const ax = paramConst(opName, 'axis', int32Value([axis]), 'int32', []);
-      return one(addOp('softmax', opName, [['x', x], ['axis', ax]], [{ dtype: x.dtype, shape: x.shape }]));
+      return one(
+        addOp(
+          'softmax',
+          opName,
+          [
+            ['x', x],
+            ['axis', ax],
+          ],
+          [{ dtype: x.dtype, shape: x.shape }],
+        ),
+      );
     },
     binary(type, x, y, name) {
       own(x, type);
       own(y, type);
       sameFloat(x, y, type);
-      return one(addOp(type, fresh(type, name), [['x', x], ['y', y]], [{ dtype: x.dtype, shape: broadcast(x.shape, y.shape, type) }]));
+      return one(
+        addOp(
+          type,
+          fresh(type, name),
+          [
+            ['x', x],
+            ['y', y],
+          ],
+          [{ dtype: x.dtype, shape: broadcast(x.shape, y.shape, type) }],
+        ),
+      );
     },
     add(x, y, name) {
       return b.binary('add', x, y, name);
@@ -350,12 +430,28 @@ export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBui
       own(x, 'reshape');
       const count = x.shape.reduce((a, c) => a * c, 1);
       const known = shape.filter((d) => d !== -1).reduce((a, c) => a * c, 1);
-      if (shape.filter((d) => d === -1).length > 1 || shape.some((d) => !Number.isInteger(d) || d === 0 || d < -1) || count % known !== 0) bad(`reshape: cannot reshape [${x.shape.join(', ')}] to [${shape.join(', ')}]`);
+      if (
+        shape.filter((d) => d === -1).length > 1 ||
+        shape.some((d) => !Number.isInteger(d) || d === 0 || d < -1) ||
+        count % known !== 0
+      )
+        bad(`reshape: cannot reshape [${x.shape.join(', ')}] to [${shape.join(', ')}]`);
       const out = shape.map((d) => (d === -1 ? count / known : d));
-      if (out.reduce((a, c) => a * c, 1) !== count) bad(`reshape: cannot reshape [${x.shape.join(', ')}] to [${shape.join(', ')}]`);
+      if (out.reduce((a, c) => a * c, 1) !== count)
+        bad(`reshape: cannot reshape [${x.shape.join(', ')}] to [${shape.join(', ')}]`);
       const opName = fresh('reshape', name);
       const s = paramConst(opName, 'shape', int32Value(out, [out.length]), 'int32', [out.length]);
-      return one(addOp('reshape', opName, [['x', x], ['shape', s]], [{ dtype: x.dtype, shape: out }]));
+      return one(
+        addOp(
+          'reshape',
+          opName,
+          [
+            ['x', x],
+            ['shape', s],
+          ],
+          [{ dtype: x.dtype, shape: out }],
+        ),
+      );
     },
     flatten(x, name) {
       return b.reshape(x, [x.shape[0] ?? 1, -1], name);
@@ -363,10 +459,21 @@ export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBui
     transpose(x, perm, name) {
       own(x, 'transpose');
       const sorted = [...perm].sort((a, c) => a - c);
-      if (perm.length !== x.shape.length || sorted.some((p, i) => p !== i)) bad(`transpose: perm [${perm.join(', ')}] is not a permutation of rank ${x.shape.length}`);
+      if (perm.length !== x.shape.length || sorted.some((p, i) => p !== i))
+        bad(`transpose: perm [${perm.join(', ')}] is not a permutation of rank ${x.shape.length}`);
       const opName = fresh('transpose', name);
       const p = paramConst(opName, 'perm', int32Value([...perm], [perm.length]), 'int32', [perm.length]);
-      return one(addOp('transpose', opName, [['x', x], ['perm', p]], [{ dtype: x.dtype, shape: perm.map((i) => x.shape[i] as number) }]));
+      return one(
+        addOp(
+          'transpose',
+          opName,
+          [
+            ['x', x],
+            ['perm', p],
+          ],
+          [{ dtype: x.dtype, shape: perm.map((i) => x.shape[i] as number) }],
+        ),
+      );
     },
     cast(x, dtype, name) {
       own(x, 'cast');
@@ -374,12 +481,23 @@ export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBui
       if (code === undefined) bad(`cast: dtype must be float16, float32 or int32`);
       const opName = fresh('cast', name);
       const d = paramConst(opName, 'dtype', stringScalar(code), 'int32', []);
-      return one(addOp('cast', opName, [['x', x], ['dtype', d]], [{ dtype, shape: x.shape }]));
+      return one(
+        addOp(
+          'cast',
+          opName,
+          [
+            ['x', x],
+            ['dtype', d],
+          ],
+          [{ dtype, shape: x.shape }],
+        ),
+      );
     },
     op(type, inputsArg, outs, name) {
       if (typeof type !== 'string' || !NAME_RE.test(type)) bad(`op: type "${type}" is not a valid op type`);
       const args = Object.entries(inputsArg);
-      for (const [k, v] of args) for (const x of Array.isArray(v) ? v : [v]) own(x as ProgramVar, `op ${type} input ${k}`);
+      for (const [k, v] of args)
+        for (const x of Array.isArray(v) ? v : [v]) own(x as ProgramVar, `op ${type} input ${k}`);
       if (outs.length === 0) bad(`op ${type}: declare at least one output`);
       for (const o of outs) checkShape(o.shape, `op ${type} output`);
       return addOp(type, fresh(type, name), args, outs);
@@ -395,10 +513,20 @@ export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBui
       if (outputs.length === 0) bad('declare at least one output before build()');
       built = true;
       const opset = row.opset;
-      const block: MilBlock = { inputs: [], outputs: outputs.map((o) => o.name), operations: ops, attributes: new Map() };
+      const block: MilBlock = {
+        inputs: [],
+        outputs: outputs.map((o) => o.name),
+        operations: ops,
+        attributes: new Map(),
+      };
       const feature = (v: ProgramVar): FeatureDescription => ({
         name: v.name,
-        type: { multiArrayType: { shape: [...v.shape], dataType: ARRAY_DATA_TYPE[v.dtype as 'float32' | 'float16' | 'int32'] } },
+        type: {
+          multiArrayType: {
+            shape: [...v.shape],
+            dataType: ARRAY_DATA_TYPE[v.dtype as 'float32' | 'float16' | 'int32'],
+          },
+        },
       });
       const metadata = {
         userDefined: new Map(Object.entries(bo.userDefined ?? {})),
@@ -409,7 +537,14 @@ export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBui
       };
       const model: CoreMLModel = {
         specificationVersion: row.spec,
-        description: { input: inputs.map(feature), output: outputs.map(feature), state: [], functions: [], trainingInput: [], metadata },
+        description: {
+          input: inputs.map(feature),
+          output: outputs.map(feature),
+          state: [],
+          functions: [],
+          trainingInput: [],
+          metadata,
+        },
         mlProgram: {
           version: 1,
           functions: new Map([
@@ -431,13 +566,29 @@ export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBui
       const manifest: Manifest = {
         fileFormatVersion: '1.0.0',
         itemInfoEntries: {
-          [modelId]: { author: 'com.apple.CoreML', description: 'CoreML Model Specification', name: 'model.mlmodel', path: 'com.apple.CoreML/model.mlmodel' },
-          [weightsId]: { author: 'com.apple.CoreML', description: 'CoreML Model Weights', name: 'weights', path: 'com.apple.CoreML/weights' },
+          [modelId]: {
+            author: 'com.apple.CoreML',
+            description: 'CoreML Model Specification',
+            name: 'model.mlmodel',
+            path: 'com.apple.CoreML/model.mlmodel',
+          },
+          [weightsId]: {
+            author: 'com.apple.CoreML',
+            description: 'CoreML Model Weights',
+            name: 'weights',
+            path: 'com.apple.CoreML/weights',
+          },
         },
         rootModelIdentifier: modelId,
       };
       return makePackage(
-        { sourcePath: null, manifest, rootModelPath: 'com.apple.CoreML/model.mlmodel', weightsPath: 'com.apple.CoreML/weights', model },
+        {
+          sourcePath: null,
+          manifest,
+          rootModelPath: 'com.apple.CoreML/model.mlmodel',
+          weightsPath: 'com.apple.CoreML/weights',
+          model,
+        },
         pending,
         new Set(),
         'ProgramBuilder.build',
@@ -461,7 +612,17 @@ export function createProgramBuilder(options: ProgramBuilderOptions): ProgramBui
     args.push(['strides', paramConst(opName, 'strides', int32Value([...strides], [2]), 'int32', [2])]);
     args.push(['pad_type', paramConst(opName, 'pad_type', stringScalar(padType), 'int32', [])]);
     args.push(['pad', paramConst(opName, 'pad', int32Value([...pad], [4]), 'int32', [4])]);
-    if (type === 'avg_pool') args.push(['exclude_padding_from_average', paramConst(opName, 'exclude_padding_from_average', boolValue([o.excludePaddingFromAverage ?? false]), 'bool', [])]);
+    if (type === 'avg_pool')
+      args.push([
+        'exclude_padding_from_average',
+        paramConst(
+          opName,
+          'exclude_padding_from_average',
+          boolValue([o.excludePaddingFromAverage ?? false]),
+          'bool',
+          [],
+        ),
+      ]);
     args.push(['ceil_mode', paramConst(opName, 'ceil_mode', boolValue([ceil]), 'bool', [])]);
     const ho = spatial(h, k[0], strides[0], 1, padType, pad[0], pad[1], ceil);
     const wo = spatial(w, k[1], strides[1], 1, padType, pad[2], pad[3], ceil);

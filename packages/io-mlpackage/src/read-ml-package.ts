@@ -19,7 +19,12 @@ export interface ReadMlPackageOptions {
 const FN = 'readMlPackage';
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
-async function readSmallFile(path: string, label: string, max: number, code: 'MLPACKAGE_INVALID_MANIFEST' | 'MLPACKAGE_MALFORMED_PROTOBUF'): Promise<Uint8Array> {
+async function readSmallFile(
+  path: string,
+  label: string,
+  max: number,
+  code: 'MLPACKAGE_INVALID_MANIFEST' | 'MLPACKAGE_MALFORMED_PROTOBUF',
+): Promise<Uint8Array> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -72,14 +77,31 @@ export async function readMlPackage(path: string, options: ReadMlPackageOptions 
   try {
     const st = await stat(dir);
     if (!st.isDirectory()) {
-      throw fileError('MLPACKAGE_UNSUPPORTED', FN, path, null, 'is a file; an .mlpackage is a directory (single-file .mlmodel models are not supported)');
+      throw fileError(
+        'MLPACKAGE_UNSUPPORTED',
+        FN,
+        path,
+        null,
+        'is a file; an .mlpackage is a directory (single-file .mlmodel models are not supported)',
+      );
     }
   } catch (e) {
     throw wrapFsError(e, 'MLPACKAGE_NOT_FOUND', FN, path, 'cannot open package');
   }
-  const manifestBytes = await readSmallFile(join(dir, 'Manifest.json'), 'Manifest.json', MAX_MANIFEST_BYTES, 'MLPACKAGE_INVALID_MANIFEST').catch((e: unknown) => {
+  const manifestBytes = await readSmallFile(
+    join(dir, 'Manifest.json'),
+    'Manifest.json',
+    MAX_MANIFEST_BYTES,
+    'MLPACKAGE_INVALID_MANIFEST',
+  ).catch((e: unknown) => {
     if ((e as { code?: string }).code === 'MLPACKAGE_NOT_FOUND') {
-      throw fileError('MLPACKAGE_INVALID_MANIFEST', FN, `${path}/Manifest.json`, null, 'a valid manifest does not exist (every .mlpackage has Manifest.json at its root)');
+      throw fileError(
+        'MLPACKAGE_INVALID_MANIFEST',
+        FN,
+        `${path}/Manifest.json`,
+        null,
+        'a valid manifest does not exist (every .mlpackage has Manifest.json at its root)',
+      );
     }
     throw e;
   });
@@ -87,14 +109,28 @@ export async function readMlPackage(path: string, options: ReadMlPackageOptions 
   const rootItem = manifest.itemInfoEntries[manifest.rootModelIdentifier];
   const rootModelPath = posix.normalize((rootItem as { path: string }).path);
   const label = `Data/${rootModelPath}`;
-  const modelBytes = await readSmallFile(join(dir, 'Data', ...rootModelPath.split('/')), label, options.maxModelBytes ?? 1024 ** 3, 'MLPACKAGE_MALFORMED_PROTOBUF');
+  const modelBytes = await readSmallFile(
+    join(dir, 'Data', ...rootModelPath.split('/')),
+    label,
+    options.maxModelBytes ?? 1024 ** 3,
+    'MLPACKAGE_MALFORMED_PROTOBUF',
+  );
   const model = decodeModelBytes(modelBytes, label, FN);
-  const weightsItem = Object.values(manifest.itemInfoEntries).find((it) => it.name === 'weights' && it.author === 'com.apple.CoreML');
-  const weightsPath = weightsItem !== undefined ? posix.normalize(weightsItem.path) : posix.join(posix.dirname(rootModelPath), 'weights');
+  const weightsItem = Object.values(manifest.itemInfoEntries).find(
+    (it) => it.name === 'weights' && it.author === 'com.apple.CoreML',
+  );
+  const weightsPath =
+    weightsItem !== undefined ? posix.normalize(weightsItem.path) : posix.join(posix.dirname(rootModelPath), 'weights');
   const blobFiles = new Set<string>();
   forEachValue(model, (v) => {
     const ref = v.blobFileValue;
-    if (ref !== undefined) blobFiles.add(resolveBlobPath({ rootModelPath, weightsPath }, ref.fileName ?? '', `${FN}: ${label}`));
+    if (ref !== undefined)
+      blobFiles.add(resolveBlobPath({ rootModelPath, weightsPath }, ref.fileName ?? '', `${FN}: ${label}`));
   });
-  return makePackage({ sourcePath: dir, manifest, rootModelPath, weightsPath, model }, new Map(), blobFiles, `${FN}: ${label}`);
+  return makePackage(
+    { sourcePath: dir, manifest, rootModelPath, weightsPath, model },
+    new Map(),
+    blobFiles,
+    `${FN}: ${label}`,
+  );
 }

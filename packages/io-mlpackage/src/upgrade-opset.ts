@@ -13,7 +13,11 @@ export interface FunctionUpgradeCheck {
   /** The function's current opset (`CoreML5`). */
   readonly fromOpset: string;
   /** Op types present in the function whose definition changes on the way, with the target that changes them. */
-  readonly blockingOps: ReadonlyArray<{ readonly opType: string; readonly changedIn: OpsetTarget; readonly count: number }>;
+  readonly blockingOps: ReadonlyArray<{
+    readonly opType: string;
+    readonly changedIn: OpsetTarget;
+    readonly count: number;
+  }>;
 }
 
 /** Result of {@link checkOpsetUpgrade}. */
@@ -30,7 +34,11 @@ const SUPPORTED: readonly OpsetTarget[] = ['iOS16', 'iOS17', 'iOS18'];
 
 function checkTarget(target: unknown, fn: string): OpsetTarget {
   if (!isTarget(target) || !SUPPORTED.includes(target)) {
-    throw ioError('MLPACKAGE_UNSUPPORTED', fn, `target ${String(target)} is not supported; use one of ${SUPPORTED.join(', ')}`);
+    throw ioError(
+      'MLPACKAGE_UNSUPPORTED',
+      fn,
+      `target ${String(target)} is not supported; use one of ${SUPPORTED.join(', ')}`,
+    );
   }
   return target;
 }
@@ -49,7 +57,12 @@ export function checkOpsetUpgrade(pkg: MlPackage, target: OpsetTarget): OpsetUpg
     for (const f of prog.functions) {
       const row = opsetRow(f.opset);
       if (row === undefined) {
-        functions.push({ modelPath: f.modelPath, functionName: f.name, fromOpset: f.opset, blockingOps: [{ opType: `(unknown opset ${f.opset})`, changedIn: t, count: 1 }] });
+        functions.push({
+          modelPath: f.modelPath,
+          functionName: f.name,
+          fromOpset: f.opset,
+          blockingOps: [{ opType: `(unknown opset ${f.opset})`, changedIn: t, count: 1 }],
+        });
         all.add(`(unknown opset ${f.opset})`);
         continue;
       }
@@ -86,9 +99,14 @@ export function upgradeOpset(pkg: MlPackage, target: OpsetTarget): MlPackage {
       .flatMap((f) => f.blockingOps.map((b) => `${b.opType} (changed in ${b.changedIn})`))
       .filter((v, i, a) => a.indexOf(v) === i)
       .join(', ');
-    throw ioError('MLPACKAGE_UNSUPPORTED', FN, `cannot raise the program to ${target}: these op types change definition on the way: ${list}. Convert the model for ${target} with coremltools instead, or keep the declared opset`, {
-      blockingOps: check.blockingOps,
-    });
+    throw ioError(
+      'MLPACKAGE_UNSUPPORTED',
+      FN,
+      `cannot raise the program to ${target}: these op types change definition on the way: ${list}. Convert the model for ${target} with coremltools instead, or keep the declared opset`,
+      {
+        blockingOps: check.blockingOps,
+      },
+    );
   }
   const row = targetRow(check.target);
   const model: CoreMLModel = structuredClone(pkg.model);
@@ -99,7 +117,10 @@ export function upgradeOpset(pkg: MlPackage, target: OpsetTarget): MlPackage {
       if (cur === undefined || cur.order >= row.order) continue;
       const block = fn.blockSpecializations.get(fn.opset as string);
       if (block === undefined) continue;
-      const entries = [...fn.blockSpecializations].map(([k, v]): [string, typeof v] => [k === fn.opset ? row.opset : k, v]);
+      const entries = [...fn.blockSpecializations].map(([k, v]): [string, typeof v] => [
+        k === fn.opset ? row.opset : k,
+        v,
+      ]);
       fn.blockSpecializations = new Map(entries);
       fn.opset = row.opset;
       changed = true;

@@ -115,18 +115,37 @@ function collectBlobValues(model: CoreMLModel): MilValue[] {
  * console.log(result.weightBytes);
  * ```
  */
-export async function writeMlPackage(pkg: MlPackage, outPath: string, options: WriteMlPackageOptions = {}): Promise<WriteResult> {
+export async function writeMlPackage(
+  pkg: MlPackage,
+  outPath: string,
+  options: WriteMlPackageOptions = {},
+): Promise<WriteResult> {
   const out = resolve(outPath);
   const source = pkg.sourcePath;
   if (source !== null && (isInside(out, source) || isInside(source, out))) {
     if (out !== source) {
-      throw ioError('MLPACKAGE_OUTPUT_EXISTS', FN, `output ${outPath} overlaps the input package ${source}; choose a path outside it`, { path: out });
+      throw ioError(
+        'MLPACKAGE_OUTPUT_EXISTS',
+        FN,
+        `output ${outPath} overlaps the input package ${source}; choose a path outside it`,
+        { path: out },
+      );
     }
     if (options.inPlace !== true) {
-      throw ioError('MLPACKAGE_OUTPUT_EXISTS', FN, `output ${outPath} is the input package; pass { inPlace: true } to replace it`, { path: out });
+      throw ioError(
+        'MLPACKAGE_OUTPUT_EXISTS',
+        FN,
+        `output ${outPath} is the input package; pass { inPlace: true } to replace it`,
+        { path: out },
+      );
     }
   } else if ((await exists(out)) && options.overwrite !== true) {
-    throw ioError('MLPACKAGE_OUTPUT_EXISTS', FN, `output ${outPath} already exists; pass { overwrite: true } to replace it`, { path: out });
+    throw ioError(
+      'MLPACKAGE_OUTPUT_EXISTS',
+      FN,
+      `output ${outPath} already exists; pass { overwrite: true } to replace it`,
+      { path: out },
+    );
   }
   const parent = dirname(out);
   try {
@@ -154,12 +173,17 @@ export async function writeMlPackage(pkg: MlPackage, outPath: string, options: W
           const fileName = ref.fileName ?? '';
           const isPending = fileName.startsWith(PENDING_PREFIX);
           const targetName = isPending ? DEFAULT_BLOB_FILE : fileName;
-          const key = isPending ? fileName : `${resolveBlobPath(pkg, fileName, `${FN}: Data/${pkg.rootModelPath}`)}#${ref.offset ?? 0}`;
+          const key = isPending
+            ? fileName
+            : `${resolveBlobPath(pkg, fileName, `${FN}: Data/${pkg.rootModelPath}`)}#${ref.offset ?? 0}`;
           const targetRel = resolveBlobPath(pkg, targetName, `${FN}: Data/${pkg.rootModelPath}`);
           let w = writers.get(targetRel);
           if (w === undefined) {
             await mkdir(join(tmp, 'Data', ...posix.dirname(targetRel).split('/')), { recursive: true });
-            w = { writer: await BlobFileWriter.create(join(tmp, 'Data', ...targetRel.split('/'))), fileName: targetName };
+            w = {
+              writer: await BlobFileWriter.create(join(tmp, 'Data', ...targetRel.split('/'))),
+              fileName: targetName,
+            };
             writers.set(targetRel, w);
           }
           const known = moved.get(`${targetRel}|${key}`);
@@ -175,7 +199,8 @@ export async function writeMlPackage(pkg: MlPackage, outPath: string, options: W
               blobType = p.dtype.blob;
               data = p.data;
               if (p.dtype.bits < 8) paddingBits = data.length * 8 - p.count * p.dtype.bits;
-              if (data.length !== packedBytes(p.count, p.dtype.bits)) throw ioError('MLPACKAGE_WRITE_FAILED', FN, `in-memory blob ${fileName} has a wrong size`);
+              if (data.length !== packedBytes(p.count, p.dtype.bits))
+                throw ioError('MLPACKAGE_WRITE_FAILED', FN, `in-memory blob ${fileName} has a wrong size`);
             } else {
               const raw = await session.read(v, `${FN}: Data/${pkg.rootModelPath}: blob value`);
               blobType = raw.dtype.blob;
@@ -210,9 +235,16 @@ export async function writeMlPackage(pkg: MlPackage, outPath: string, options: W
     progress({ phase: 'model', done: 1, total: 1 });
     // Manifest (a weights item is added when blobs are written and none exists)
     let manifest: Manifest = pkg.manifest;
-    const hasWeightsItem = Object.values(manifest.itemInfoEntries).some((it) => it.name === 'weights' && it.author === 'com.apple.CoreML');
+    const hasWeightsItem = Object.values(manifest.itemInfoEntries).some(
+      (it) => it.name === 'weights' && it.author === 'com.apple.CoreML',
+    );
     if (!hasWeightsItem && writers.size > 0) {
-      const item: ManifestItem = { author: 'com.apple.CoreML', description: 'CoreML Model Weights', name: 'weights', path: pkg.weightsPath };
+      const item: ManifestItem = {
+        author: 'com.apple.CoreML',
+        description: 'CoreML Model Weights',
+        name: 'weights',
+        path: pkg.weightsPath,
+      };
       manifest = { ...manifest, itemInfoEntries: { ...manifest.itemInfoEntries, [randomUUID().toUpperCase()]: item } };
     }
     for (const item of Object.values(manifest.itemInfoEntries)) {
@@ -280,4 +312,3 @@ async function writeFileSynced(path: string, bytes: Uint8Array): Promise<void> {
     await fh.close();
   }
 }
-

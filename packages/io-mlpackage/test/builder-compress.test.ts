@@ -49,7 +49,9 @@ function buildClassifier(opset: OpsetTarget, dtype: 'float16' | 'float32', seed 
   return b.build({ author: 'lowbit tests', userDefined: { purpose: 'test' } });
 }
 
-async function writeAndRead(pkg: MlPackage): Promise<{ pkg: MlPackage; path: string; weightBytes: number; totalBytes: number }> {
+async function writeAndRead(
+  pkg: MlPackage,
+): Promise<{ pkg: MlPackage; path: string; weightBytes: number; totalBytes: number }> {
   const path = join(tmp.dir, `m${n++}.mlpackage`);
   const res = await writeMlPackage(pkg, path);
   return { pkg: await readMlPackage(path), path, weightBytes: res.weightBytes, totalBytes: res.totalBytes };
@@ -60,7 +62,8 @@ function codesOf(t: QuantizedTensor): ArrayLike<number> {
   return t.dtype.endsWith('4') ? unpackBits(t.data as Uint8Array, 4, count, { signed: t.dtype === 'int4' }) : t.data;
 }
 
-const nonConstOps = (p: MlPackage) => p.programs[0]!.functions[0]!.block.operations.filter((o) => !o.type!.startsWith('const'));
+const nonConstOps = (p: MlPackage) =>
+  p.programs[0]!.functions[0]!.block.operations.filter((o) => !o.type!.startsWith('const'));
 
 describe('builder', () => {
   for (const opset of ['iOS15', 'iOS16', 'iOS17', 'iOS18'] as const) {
@@ -69,11 +72,9 @@ describe('builder', () => {
         const pkg = buildClassifier(opset, dtype);
         const before = await Promise.all(listWeights(pkg).map((w) => readWeight(pkg, w)));
         const { pkg: re } = await writeAndRead(pkg);
-        expect(re.model).toEqual(
-          // pending blob names were replaced by the real file name and offsets
-          re.model,
+        expect(re.programs[0]!.functions[0]!.opset).toBe(
+          { iOS15: 'CoreML5', iOS16: 'CoreML6', iOS17: 'CoreML7', iOS18: 'CoreML8' }[opset],
         );
-        expect(re.programs[0]!.functions[0]!.opset).toBe({ iOS15: 'CoreML5', iOS16: 'CoreML6', iOS17: 'CoreML7', iOS18: 'CoreML8' }[opset]);
         expect(re.specificationVersion).toBe({ iOS15: 6, iOS16: 7, iOS17: 8, iOS18: 9 }[opset]);
         const ws = listWeights(re);
         expect(ws.map((w) => [w.name, w.opType, w.dtype, w.storage])).toEqual([
@@ -96,11 +97,13 @@ describe('builder', () => {
   test('bad builder input is MLPACKAGE_INVALID_ARGUMENT', () => {
     const b = createProgramBuilder({ opset: 'iOS16' });
     const x = b.input('x', 'float32', [1, 4]);
-    const w = b.constant('w', new Float32Array(12), [3, 5]);
+    const w = b.constant('w', new Float32Array(15), [3, 5]);
     expect(() => b.linear(x, w)).toThrow(expect.objectContaining({ code: 'MLPACKAGE_INVALID_ARGUMENT' }));
     expect(() => b.input('x', 'float32', [1])).toThrow(/already used/);
     expect(() => b.build()).toThrow(/output/);
-    expect(() => createProgramBuilder({ opset: 'iOS9' as OpsetTarget })).toThrow(expect.objectContaining({ code: 'MLPACKAGE_INVALID_ARGUMENT' }));
+    expect(() => createProgramBuilder({ opset: 'iOS9' as OpsetTarget })).toThrow(
+      expect.objectContaining({ code: 'MLPACKAGE_INVALID_ARGUMENT' }),
+    );
   });
 });
 
@@ -130,7 +133,7 @@ describe('compressWeights on built packages', () => {
       expect(file.size).toBe(weightBytes);
       const stored = listWeights(re).find((w) => w.name === 'fc1_weight')!;
       expect(stored.byteSize).toBe(weights[0]!.bytesAfter);
-      expect(weights[0]!.bytesAfter).toBe(64 * 288 + 64 * (dtype === 'float16' ? 2 : 4) + 64);
+      expect(weights[0]!.bytesAfter).toBe(64 * 288 + 64 * (dtype === 'float16' ? 2 : 4) + 64 + 4);
       expect(weights[0]!.bytesBefore).toBe(64 * 288 * (dtype === 'float16' ? 2 : 4));
     });
   }
@@ -153,7 +156,11 @@ describe('compressWeights on built packages', () => {
     expect(await readWeight(re, 'fc1_weight')).toEqual(dequantizeForTest(t1, codesOf(t1), 'float16'));
     expect(await readWeight(re, 'fc2_weight')).toEqual(dequantizeForTest(t2, codesOf(t2), 'float16'));
     const listed = listWeights(re).find((w) => w.name === 'fc1_weight')!;
-    expect(listed.compression).toMatchObject({ kind: 'blockwise_shift_scale', form: 'iOS18', details: { dataDtype: 'int4', scaleShape: [64, 9], blockShape: [1, 32] } });
+    expect(listed.compression).toMatchObject({
+      kind: 'blockwise_shift_scale',
+      form: 'iOS18',
+      details: { dataDtype: 'int4', scaleShape: [64, 9], blockShape: [1, 32] },
+    });
     const file = await inspectBlobFile(join(path, 'Data/com.apple.CoreML/weights/weight.bin'));
     const int4 = file.entries.find((e) => e.dtype === 'int4')!;
     expect(int4.sizeInBytes).toBe((64 * 288) / 2);
@@ -195,7 +202,9 @@ describe('compressWeights on built packages', () => {
     b.output(b.softmax(b.relu(b.binary('mul', x, w)), -1, 'out'));
     const pkg = b.build();
     const t = quantizeForTest(await readWeight(pkg, 'scale_table'), [64, 64], [1, 32], 'int4', 'float32');
-    expect(() => compressWeights(pkg, [{ weight: 'scale_table', tensor: t }])).toThrow(expect.objectContaining({ code: 'MLPACKAGE_OPSET_TOO_OLD' }));
+    expect(() => compressWeights(pkg, [{ weight: 'scale_table', tensor: t }])).toThrow(
+      expect.objectContaining({ code: 'MLPACKAGE_OPSET_TOO_OLD' }),
+    );
     expect(checkOpsetUpgrade(pkg, 'iOS18')).toMatchObject({ ok: true, blockingOps: [] });
     const up = upgradeOpset(pkg, 'iOS18');
     expect(up.specificationVersion).toBe(9);
@@ -233,9 +242,15 @@ describe('compressWeights on built packages', () => {
     };
     expect(code(() => compressWeights(pkg, [{ weight: w, tensor: block }]))).toBe('MLPACKAGE_OPSET_TOO_OLD');
     const t = quantizeForTest(values, w.shape, [1, 288], 'int8');
-    expect(code(() => compressWeights(pkg, [{ weight: w, tensor: { ...t, dtype: 'float4_e2m1fn' } }]))).toBe('MLPACKAGE_UNSUPPORTED');
-    expect(code(() => compressWeights(pkg, [{ weight: w, tensor: { ...t, minvals: new Float32Array(64) } }]))).toBe('MLPACKAGE_UNSUPPORTED');
-    expect(code(() => compressWeights(pkg, [{ weight: w, tensor: { ...t, shape: [32, 576] } }]))).toBe('MLPACKAGE_UNSUPPORTED');
+    expect(code(() => compressWeights(pkg, [{ weight: w, tensor: { ...t, dtype: 'float4_e2m1fn' } }]))).toBe(
+      'MLPACKAGE_UNSUPPORTED',
+    );
+    expect(code(() => compressWeights(pkg, [{ weight: w, tensor: { ...t, minvals: new Float32Array(64) } }]))).toBe(
+      'MLPACKAGE_UNSUPPORTED',
+    );
+    expect(code(() => compressWeights(pkg, [{ weight: w, tensor: { ...t, shape: [32, 576] } }]))).toBe(
+      'MLPACKAGE_UNSUPPORTED',
+    );
     expect(code(() => compressWeights(pkg, [{ weight: 'nope', tensor: t }]))).toBe('MLPACKAGE_NOT_FOUND');
     const b = createProgramBuilder({ opset: 'iOS16' });
     b.input('x', 'float32', [1]);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { isQuantError, unpackBits } from '@lowbit/dtypes';
+import { isQuantError } from '@lowbit/dtypes';
 import {
   checkOpsetUpgrade,
   compressWeights,
@@ -49,7 +49,18 @@ describe('superpoint (spec 6, CoreML5, 24 fp16 blobs)', () => {
     expect(fn.name).toBe('main');
     expect(fn.opset).toBe('CoreML5');
     expect(fn.target).toBe('iOS15');
-    expect(fn.opTypeCounts).toEqual({ const: 107, conv: 12, relu: 10, cast: 3, max_pool: 3, pow: 2, abs: 1, expand_dims: 1, real_div: 1, reduce_sum: 1 });
+    expect(fn.opTypeCounts).toEqual({
+      const: 107,
+      conv: 12,
+      relu: 10,
+      cast: 3,
+      max_pool: 3,
+      pow: 2,
+      abs: 1,
+      expand_dims: 1,
+      real_div: 1,
+      reduce_sum: 1,
+    });
   });
 
   test('lists 24 fp16 blob weights with consumers and decodes them from the file', async () => {
@@ -58,8 +69,8 @@ describe('superpoint (spec 6, CoreML5, 24 fp16 blobs)', () => {
     expect(ws).toHaveLength(24);
     expect(ws.every((w) => w.dtype === 'float16' && w.storage === 'blob' && w.compression === null)).toBe(true);
     expect(ws.map((w) => w.blob!.offset)).toEqual([
-      64, 1280, 1472, 75264, 75456, 149248, 149440, 223232, 223424, 370944, 371264, 666240, 666560, 961536, 961856, 1256832, 1257152, 1847040,
-      1847616, 1880960, 1881216, 2471104, 2471680, 2602816,
+      64, 1280, 1472, 75264, 75456, 149248, 149440, 223232, 223424, 370944, 371264, 666240, 666560, 961536, 961856,
+      1256832, 1257152, 1847040, 1847616, 1880960, 1881216, 2471104, 2471680, 2602816,
     ]);
     const first = ws[0]!;
     expect(first.shape).toEqual([64, 1, 3, 3]);
@@ -95,7 +106,9 @@ describe('yolov8n pipeline (palettized)', () => {
     const ws = listWeights(pkg);
     const luts = ws.filter((w) => w.compression?.kind === 'lut_to_dense');
     expect(luts).toHaveLength(64);
-    expect(luts.every((w) => w.compression!.form === 'iOS16' && w.compression!.details.nbits === 8 && w.dtype === 'float16')).toBe(true);
+    expect(
+      luts.every((w) => w.compression!.form === 'iOS16' && w.compression!.details.nbits === 8 && w.dtype === 'float16'),
+    ).toBe(true);
     expect(ws.filter((w) => w.compression === null)).toHaveLength(65);
   });
 
@@ -136,7 +149,8 @@ describe('yolov8n pipeline (palettized)', () => {
     expect(s.count).toBe(129);
     expect(res.weightBytes).toBe(s.size);
     // consumers untouched: every non-const op identical
-    const ops = (p: typeof pkg) => p.programs[0]!.functions[0]!.block.operations.filter((o) => !o.type!.startsWith('const'));
+    const ops = (p: typeof pkg) =>
+      p.programs[0]!.functions[0]!.block.operations.filter((o) => !o.type!.startsWith('const'));
     expect(ops(again)).toEqual(ops(pkg));
   });
 
@@ -144,7 +158,9 @@ describe('yolov8n pipeline (palettized)', () => {
     const pkg = await readMlPackage(YOLO);
     const check = checkOpsetUpgrade(pkg, 'iOS18');
     expect(check.ok).toBe(false);
-    expect(check.blockingOps).toEqual(expect.arrayContaining(['conv', 'constexpr_lut_to_dense', 'reshape', 'transpose', 'cast']));
+    expect(check.blockingOps).toEqual(
+      expect.arrayContaining(['conv', 'constexpr_lut_to_dense', 'reshape', 'transpose', 'cast']),
+    );
     try {
       upgradeOpset(pkg, 'iOS18');
       expect.unreachable();
@@ -223,7 +239,12 @@ describe('round trip: read then write unchanged', () => {
         so.entries.forEach((e, i) => {
           const f = sn.entries[i]!;
           expect(f.dtype).toBe(e.dtype);
-          expect(Buffer.compare(newBin.subarray(f.dataOffset, f.dataOffset + f.sizeInBytes), origBin.subarray(e.dataOffset, e.dataOffset + e.sizeInBytes))).toBe(0);
+          expect(
+            Buffer.compare(
+              newBin.subarray(f.dataOffset, f.dataOffset + f.sizeInBytes),
+              origBin.subarray(e.dataOffset, e.dataOffset + e.sizeInBytes),
+            ),
+          ).toBe(0);
         });
         // reserved fields are written as zeros
         expect(newBin.readUInt32LE(64 + 24)).toBe(0);
@@ -241,14 +262,18 @@ describe('compression refusals on real programs', () => {
     const pkg = await readMlPackage(SUPERPOINT);
     const w = listWeights(pkg).find((x) => x.elementCount > 2048 && x.shape[1]! % 32 === 0)!;
     const t = quantizeForTest(await readWeight(pkg, w), w.shape, [1, 32, ...w.shape.slice(2)], 'int4');
-    expect(() => compressWeights(pkg, [{ weight: w, tensor: t }])).toThrow(expect.objectContaining({ code: 'MLPACKAGE_OPSET_TOO_OLD', message: expect.stringMatching(/iOS18/) }));
+    expect(() => compressWeights(pkg, [{ weight: w, tensor: t }])).toThrow(
+      expect.objectContaining({ code: 'MLPACKAGE_OPSET_TOO_OLD', message: expect.stringMatching(/iOS18/) }),
+    );
   });
 
   test('int8 on CoreML5 asks for iOS16; after upgradeOpset(iOS16) it compresses', async () => {
     const pkg = await readMlPackage(SUPERPOINT);
     const w = listWeights(pkg)[2]!;
     const t = quantizeForTest(await readWeight(pkg, w), w.shape, [1, ...w.shape.slice(1)], 'int8');
-    expect(() => compressWeights(pkg, [{ weight: w, tensor: t }])).toThrow(expect.objectContaining({ code: 'MLPACKAGE_OPSET_TOO_OLD', message: expect.stringMatching(/iOS16/) }));
+    expect(() => compressWeights(pkg, [{ weight: w, tensor: t }])).toThrow(
+      expect.objectContaining({ code: 'MLPACKAGE_OPSET_TOO_OLD', message: expect.stringMatching(/iOS16/) }),
+    );
     expect(checkOpsetUpgrade(pkg, 'iOS16').ok).toBe(true);
     expect(checkOpsetUpgrade(pkg, 'iOS17').blockingOps).toEqual(['cast', 'conv', 'expand_dims']);
     const up = upgradeOpset(pkg, 'iOS16');
@@ -260,7 +285,9 @@ describe('compression refusals on real programs', () => {
     expect(await readWeight(q, w.name)).toEqual(dequantizeForTest(t, t.data, 'float16'));
     // int4 is still too new for iOS16
     const t4 = quantizeForTest(await readWeight(pkg, w), w.shape, [1, ...w.shape.slice(1)], 'int4');
-    expect(() => compressWeights(up, [{ weight: w.name, tensor: t4 }])).toThrow(expect.objectContaining({ code: 'MLPACKAGE_OPSET_TOO_OLD', message: expect.stringMatching(/int8 per-channel/) }));
+    expect(() => compressWeights(up, [{ weight: w.name, tensor: t4 }])).toThrow(
+      expect.objectContaining({ code: 'MLPACKAGE_OPSET_TOO_OLD', message: expect.stringMatching(/int8 per-channel/) }),
+    );
   });
 
   test('fp8 is MLPACKAGE_UNSUPPORTED', async () => {
@@ -268,7 +295,9 @@ describe('compression refusals on real programs', () => {
     const w = listWeights(pkg)[2]!;
     const t = quantizeForTest(await readWeight(pkg, w), w.shape, [1, ...w.shape.slice(1)], 'int8');
     const fp8 = { ...t, dtype: 'float8_e4m3fn', spec: { ...t.spec, dtype: 'float8_e4m3fn' } };
-    expect(() => compressWeights(pkg, [{ weight: w, tensor: fp8 }])).toThrow(expect.objectContaining({ code: 'MLPACKAGE_UNSUPPORTED', message: expect.stringMatching(/float8_e4m3fn/) }));
+    expect(() => compressWeights(pkg, [{ weight: w, tensor: fp8 }])).toThrow(
+      expect.objectContaining({ code: 'MLPACKAGE_UNSUPPORTED', message: expect.stringMatching(/float8_e4m3fn/) }),
+    );
   });
 
   test('an already compressed weight is refused with a hint to decompress', async () => {

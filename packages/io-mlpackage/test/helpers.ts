@@ -85,7 +85,13 @@ export function quantizeForTest(
     dtype,
     shape: [...shape],
     blockShape: [...blockShape],
-    spec: { version: 1, dtype, qscheme: 'symmetric_with_clipping', qformulation: 'zp', granularity: { type: 'per_tensor' } },
+    spec: {
+      version: 1,
+      dtype,
+      qscheme: 'symmetric_with_clipping',
+      qformulation: 'zp',
+      granularity: { type: 'per_tensor' },
+    },
     data,
     scales,
     ...(signed ? {} : { zeroPoints: new Int32Array(blockCount).fill(zp) }),
@@ -94,7 +100,11 @@ export function quantizeForTest(
 }
 
 /** Test-side dequantization by formula: scale * (code - zp), rounded to float16 when the weight is float16. */
-export function dequantizeForTest(t: QuantizedTensor, codes: ArrayLike<number>, outDtype: 'float16' | 'float32'): Float32Array {
+export function dequantizeForTest(
+  t: QuantizedTensor,
+  codes: ArrayLike<number>,
+  outDtype: 'float16' | 'float32',
+): Float32Array {
   const shape = t.shape;
   const nb = shape.map((d, i) => d / (t.blockShape[i] as number));
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));

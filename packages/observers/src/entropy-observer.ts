@@ -66,7 +66,10 @@ export function createEntropyObserver(options: EntropyObserverOptions = {}): Obs
   rejectAxis(options, where);
   const qb = options.quantizedBins;
   if (qb !== undefined && (!Number.isInteger(qb) || qb < 2 || qb > 65536)) {
-    throw new QuantError('OBSERVER_INVALID_ARGUMENT', `${where}: quantizedBins ${String(qb)} must be an integer in [2, 65536]`);
+    throw new QuantError(
+      'OBSERVER_INVALID_ARGUMENT',
+      `${where}: quantizedBins ${String(qb)} must be an integer in [2, 65536]`,
+    );
   }
   const spec = specOption(options.spec, where);
   try {

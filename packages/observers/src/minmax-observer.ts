@@ -18,7 +18,9 @@ export class MinMaxObserver extends BaseObserver {
 
   protected accept(tensor: Tensor, axis: number | null, where: string): void {
     const [lo, hi] =
-      axis === null ? tensorMinMax(tensor.data, where).map((v) => Float64Array.of(v)) : channelMinMax(tensor, axis, where);
+      axis === null
+        ? tensorMinMax(tensor.data, where).map((v) => Float64Array.of(v))
+        : channelMinMax(tensor, axis, where);
     if (this.batches === 0) {
       this.min = lo as Float64Array;
       this.max = hi as Float64Array;

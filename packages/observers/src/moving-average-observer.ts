@@ -30,7 +30,9 @@ export class MovingAverageObserver extends BaseObserver {
 
   protected accept(tensor: Tensor, axis: number | null, where: string): void {
     const [lo, hi] = (
-      axis === null ? tensorMinMax(tensor.data, where).map((v) => Float64Array.of(v)) : channelMinMax(tensor, axis, where)
+      axis === null
+        ? tensorMinMax(tensor.data, where).map((v) => Float64Array.of(v))
+        : channelMinMax(tensor, axis, where)
     ) as [Float64Array, Float64Array];
     if (this.batches === 0) {
       this.min = lo;

@@ -51,7 +51,10 @@ export function createMseObserver(options: MseObserverOptions = {}): Observer {
   rejectAxis(options, where);
   const spb = options.samplesPerBin ?? 4;
   if (!Number.isInteger(spb) || spb < 1 || spb > 64) {
-    throw new QuantError('OBSERVER_INVALID_ARGUMENT', `${where}: samplesPerBin ${String(spb)} must be an integer in [1, 64]`);
+    throw new QuantError(
+      'OBSERVER_INVALID_ARGUMENT',
+      `${where}: samplesPerBin ${String(spb)} must be an integer in [1, 64]`,
+    );
   }
   return new MseObserver(specOption(options.spec, where), binsOption(options.bins, where), spb);
 }

@@ -26,24 +26,29 @@ const batchList = fc.array(fc.array(value, { minLength: 1, maxLength: 200 }), { 
 describe('histogram observers', () => {
   test('percentile is within one histogram bin of the exact sorted-sample percentile (fast-check)', () => {
     fc.assert(
-      fc.property(batchList, fc.constantFrom(50, 90, 99, 99.9, 99.99, 100), fc.constantFrom(16, 64, 2048), (bs, p, bins) => {
-        const asym = createPercentileObserver({ percentile: p, symmetric: false, bins });
-        const sym = createPercentileObserver({ percentile: p, bins });
-        for (const b of bs) {
-          asym.observe({ data: new Float32Array(b), shape: [b.length] });
-          sym.observe({ data: new Float32Array(b), shape: [b.length] });
-        }
-        const all = bs.flat().map((v) => Math.fround(v));
-        const cut = (1 - p / 100) / 2;
-        const w = binWidth(asym);
-        const r = asym.range();
-        expect(Math.abs(r.max[0]! - exactPercentile(all, 1 - cut))).toBeLessThanOrEqual(w);
-        expect(Math.abs(r.min[0]! - exactPercentile(all, cut))).toBeLessThanOrEqual(w);
-        const t = exactPercentile(all.map(Math.abs), p / 100);
-        const s = sym.range();
-        expect(Math.abs(s.max[0]! - Math.min(Math.max(...all), t))).toBeLessThanOrEqual(w);
-        expect(Math.abs(s.min[0]! - Math.max(Math.min(...all), -t))).toBeLessThanOrEqual(w);
-      }),
+      fc.property(
+        batchList,
+        fc.constantFrom(50, 90, 99, 99.9, 99.99, 100),
+        fc.constantFrom(16, 64, 2048),
+        (bs, p, bins) => {
+          const asym = createPercentileObserver({ percentile: p, symmetric: false, bins });
+          const sym = createPercentileObserver({ percentile: p, bins });
+          for (const b of bs) {
+            asym.observe({ data: new Float32Array(b), shape: [b.length] });
+            sym.observe({ data: new Float32Array(b), shape: [b.length] });
+          }
+          const all = bs.flat().map((v) => Math.fround(v));
+          const cut = (1 - p / 100) / 2;
+          const w = binWidth(asym);
+          const r = asym.range();
+          expect(Math.abs(r.max[0]! - exactPercentile(all, 1 - cut))).toBeLessThanOrEqual(w);
+          expect(Math.abs(r.min[0]! - exactPercentile(all, cut))).toBeLessThanOrEqual(w);
+          const t = exactPercentile(all.map(Math.abs), p / 100);
+          const s = sym.range();
+          expect(Math.abs(s.max[0]! - Math.min(Math.max(...all), t))).toBeLessThanOrEqual(w);
+          expect(Math.abs(s.min[0]! - Math.max(Math.min(...all), -t))).toBeLessThanOrEqual(w);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -82,7 +87,8 @@ describe('histogram observers', () => {
     const rng = createRandom(5);
     for (const scale of [1e-6, 1, 1e6]) {
       const o = createPercentileObserver({ bins: 256 });
-      for (let b = 0; b < 4; b++) o.observe({ data: sample(1000, () => rng.normal() * scale * (b + 1)), shape: [1000] });
+      for (let b = 0; b < 4; b++)
+        o.observe({ data: sample(1000, () => rng.normal() * scale * (b + 1)), shape: [1000] });
       const h = o.toJSON().state['histogram'] as { min: number; max: number };
       expect((h.max - h.min) / binWidth(o)).toBeGreaterThanOrEqual(127);
       expect((h.max - h.min) / binWidth(o)).toBeLessThanOrEqual(256);
@@ -94,6 +100,8 @@ describe('histogram observers', () => {
     expect(() => createPercentileObserver({ bins: 15 })).toThrow(/bins 15/);
     expect(() => createMseObserver({ axis: 0 } as never)).toThrow(/per-tensor only/);
     expect(() => createEntropyObserver({ quantizedBins: 1 })).toThrow(/quantizedBins/);
-    expect(() => createMseObserver({ spec: { version: 1, dtype: 'int77' } as never })).toThrow(/createMseObserver: spec is not usable/);
+    expect(() => createMseObserver({ spec: { version: 1, dtype: 'int77' } as never })).toThrow(
+      /createMseObserver: spec is not usable/,
+    );
   });
 });

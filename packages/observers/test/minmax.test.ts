@@ -8,11 +8,23 @@ import { createMinMaxObserver, createMovingAverageObserver, createObserver } fro
 const finite = fc.float({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true });
 const batches = (cols: number) =>
   fc.array(
-    fc.integer({ min: 1, max: 5 }).chain((rows) => fc.array(finite, { minLength: rows * cols, maxLength: rows * cols }).map((v) => ({ data: new Float32Array(v), shape: [rows, cols] }))),
+    fc
+      .integer({ min: 1, max: 5 })
+      .chain((rows) =>
+        fc
+          .array(finite, { minLength: rows * cols, maxLength: rows * cols })
+          .map((v) => ({ data: new Float32Array(v), shape: [rows, cols] })),
+      ),
     { minLength: 1, maxLength: 6 },
   );
 
-const INT8: QuantizationSpec = { version: 1, dtype: 'int8', qscheme: 'symmetric', qformulation: 'zp', granularity: { type: 'per_tensor' } };
+const INT8: QuantizationSpec = {
+  version: 1,
+  dtype: 'int8',
+  qscheme: 'symmetric',
+  qformulation: 'zp',
+  granularity: { type: 'per_tensor' },
+};
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -47,8 +59,8 @@ describe('minmax observer', () => {
         for (const b of fixed) o.observe(b);
         const a = axis < 0 ? 2 + axis : axis;
         const channels = fixed[0]!.shape[a]!;
-        const lo = new Array<number>(channels).fill(Infinity);
-        const hi = new Array<number>(channels).fill(-Infinity);
+        const lo = Array.from({ length: channels }, () => Infinity);
+        const hi = Array.from({ length: channels }, () => -Infinity);
         for (const b of fixed) {
           const [rows, cols] = b.shape as [number, number];
           for (let r = 0; r < rows; r++) {
@@ -86,7 +98,12 @@ describe('minmax observer', () => {
   test('qparams equal kernels qparamsFromRange on the exact range', () => {
     const o = createMinMaxObserver({ axis: 0 });
     o.observe({ data: Float32Array.of(-1, 2, 0.5, 3, -4, 1), shape: [2, 3] });
-    const perChannel: QuantizationSpec = { ...INT8, qscheme: 'asymmetric', dtype: 'uint8', granularity: { type: 'per_channel', axis: 0 } };
+    const perChannel: QuantizationSpec = {
+      ...INT8,
+      qscheme: 'asymmetric',
+      dtype: 'uint8',
+      granularity: { type: 'per_channel', axis: 0 },
+    };
     expect(o.qparams(perChannel)).toEqual(qparamsFromRange([-1, -4], [2, 3], perChannel, [1, 3]));
     // A per-tensor spec reduces the channels.
     expect(o.qparams(INT8)).toEqual(qparamsFromRange([-4], [3], INT8, [2, 3]));
@@ -96,13 +113,23 @@ describe('minmax observer', () => {
   test('granularity mismatches and channel changes are reported', () => {
     const perTensor = createMinMaxObserver();
     perTensor.observe({ data: Float32Array.of(1, 2), shape: [1, 2] });
-    expect(codeOf(() => perTensor.qparams({ ...INT8, granularity: { type: 'per_channel' } }))).toBe('OBSERVER_INVALID_ARGUMENT');
-    expect(codeOf(() => perTensor.qparams({ ...INT8, granularity: { type: 'per_block', blockSize: 2 } }))).toBe('OBSERVER_INVALID_ARGUMENT');
+    expect(codeOf(() => perTensor.qparams({ ...INT8, granularity: { type: 'per_channel' } }))).toBe(
+      'OBSERVER_INVALID_ARGUMENT',
+    );
+    expect(codeOf(() => perTensor.qparams({ ...INT8, granularity: { type: 'per_block', blockSize: 2 } }))).toBe(
+      'OBSERVER_INVALID_ARGUMENT',
+    );
     const perChannel = createMinMaxObserver({ axis: 1 });
     perChannel.observe({ data: Float32Array.of(1, 2), shape: [1, 2] });
-    expect(codeOf(() => perChannel.qparams({ ...INT8, granularity: { type: 'per_channel', axis: 0 } }))).toBe('OBSERVER_INVALID_ARGUMENT');
-    expect(codeOf(() => perChannel.observe({ data: Float32Array.of(1, 2, 3), shape: [1, 3] }))).toBe('OBSERVER_INVALID_ARGUMENT');
-    expect(codeOf(() => perChannel.observe({ data: Float32Array.of(1), shape: [1] }))).toBe('OBSERVER_INVALID_ARGUMENT');
+    expect(codeOf(() => perChannel.qparams({ ...INT8, granularity: { type: 'per_channel', axis: 0 } }))).toBe(
+      'OBSERVER_INVALID_ARGUMENT',
+    );
+    expect(codeOf(() => perChannel.observe({ data: Float32Array.of(1, 2, 3), shape: [1, 3] }))).toBe(
+      'OBSERVER_INVALID_ARGUMENT',
+    );
+    expect(codeOf(() => perChannel.observe({ data: Float32Array.of(1), shape: [1] }))).toBe(
+      'OBSERVER_INVALID_ARGUMENT',
+    );
     const other = createMinMaxObserver({ axis: 1 });
     other.observe({ data: Float32Array.of(1, 2, 3), shape: [1, 3] });
     expect(codeOf(() => perChannel.merge(other))).toBe('OBSERVER_MERGE_MISMATCH');

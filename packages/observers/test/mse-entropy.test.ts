@@ -68,8 +68,12 @@ describe('mse observer', () => {
   test('strictly better than min-max on heavy-tailed (Student-t, df = 3) data', () => {
     const ts = batches('student3', 11, 4, 4096);
     // Measured on this seed: int8 0.86x, int4 0.21x, uint8 asymmetric 0.92x the min-max MSE.
-    expect(quantMse(createMseObserver(), ts, SPECS['int8']!)).toBeLessThan(0.95 * quantMse(createMinMaxObserver(), ts, SPECS['int8']!));
-    expect(quantMse(createMseObserver(), ts, SPECS['int4']!)).toBeLessThan(0.4 * quantMse(createMinMaxObserver(), ts, SPECS['int4']!));
+    expect(quantMse(createMseObserver(), ts, SPECS['int8']!)).toBeLessThan(
+      0.95 * quantMse(createMinMaxObserver(), ts, SPECS['int8']!),
+    );
+    expect(quantMse(createMseObserver(), ts, SPECS['int4']!)).toBeLessThan(
+      0.4 * quantMse(createMinMaxObserver(), ts, SPECS['int4']!),
+    );
     expect(quantMse(createMseObserver(), ts, SPECS['uint8_asym']!)).toBeLessThan(
       0.97 * quantMse(createMinMaxObserver(), ts, SPECS['uint8_asym']!),
     );
@@ -93,7 +97,10 @@ describe('entropy observer', () => {
       const all = concat(ts).data;
       let lo = Infinity;
       let hi = -Infinity;
-      for (const x of all) (lo = Math.min(lo, x)), (hi = Math.max(hi, x));
+      for (const x of all) {
+        lo = Math.min(lo, x);
+        hi = Math.max(hi, x);
+      }
       const r = o.range();
       const amax = Math.max(-lo, hi);
       expect(Number.isFinite(r.min[0]!) && Number.isFinite(r.max[0]!)).toBe(true);

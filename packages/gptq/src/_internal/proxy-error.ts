@@ -11,10 +11,16 @@ export function quadraticFormSum(h: Float64Array, d: Float64Array, rows: number,
     const o1 = o0 + n;
     const o2 = o1 + n;
     const o3 = o2 + n;
-    let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    let t0 = 0,
+      t1 = 0,
+      t2 = 0,
+      t3 = 0;
     for (let i = 0; i < n; i++) {
       const hi = i * n;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let j = 0; j < i; j++) {
         const v = h[hi + j]!;
         s0 += v * d[o0 + j]!;
@@ -23,7 +29,10 @@ export function quadraticFormSum(h: Float64Array, d: Float64Array, rows: number,
         s3 += v * d[o3 + j]!;
       }
       const hd = h[hi + i]!;
-      const d0 = d[o0 + i]!, d1 = d[o1 + i]!, d2 = d[o2 + i]!, d3 = d[o3 + i]!;
+      const d0 = d[o0 + i]!,
+        d1 = d[o1 + i]!,
+        d2 = d[o2 + i]!,
+        d3 = d[o3 + i]!;
       t0 += d0 * (2 * s0 + hd * d0);
       t1 += d1 * (2 * s1 + hd * d1);
       t2 += d2 * (2 * s2 + hd * d2);

@@ -42,7 +42,8 @@ export function loadFashion(split: 'train' | 't10k', offset: number, count: numb
   for (let i = 0; i < count; i++) {
     const src = (offset + i) * 784;
     for (let r = 0; r < CROP; r++) {
-      for (let c = 0; c < CROP; c++) x[i * FEATURES + r * CROP + c] = images[src + (r + margin) * 28 + c + margin]! / 255;
+      for (let c = 0; c < CROP; c++)
+        x[i * FEATURES + r * CROP + c] = images[src + (r + margin) * 28 + c + margin]! / 255;
     }
   }
   return { x, labels: labels.slice(offset, offset + count), count };
@@ -134,7 +135,7 @@ export function trainMlp(data: Dataset, sizes: readonly number[], steps: number,
         grad[r * classes + c] = (p - (data.labels[start + r] === c ? 1 : 0)) / batch;
       }
     }
-    let g = grad;
+    let g: Float64Array = grad;
     for (let l = layers - 1; l >= 0; l--) {
       const inF = sizes[l]!;
       const outF = sizes[l + 1]!;

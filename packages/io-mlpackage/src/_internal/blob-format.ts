@@ -97,14 +97,26 @@ export class BlobFileReader {
   async readHeader(fn: string): Promise<{ count: number; version: number }> {
     if (this.header !== undefined) return this.header;
     if (this.size < BLOB_HEADER_SIZE) {
-      throw fileError('MLPACKAGE_MALFORMED_BLOB', fn, this.label, this.size, `file is ${this.size} bytes, shorter than the 64-byte storage header`);
+      throw fileError(
+        'MLPACKAGE_MALFORMED_BLOB',
+        fn,
+        this.label,
+        this.size,
+        `file is ${this.size} bytes, shorter than the 64-byte storage header`,
+      );
     }
     const buf = await readExact(this.fh, 0, BLOB_HEADER_SIZE);
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const count = view.getUint32(0, true);
     const version = view.getUint32(4, true);
     if (version !== BLOB_VERSION) {
-      throw fileError('MLPACKAGE_MALFORMED_BLOB', fn, this.label, 4, `storage version ${version}, only version 2 (MIL blob storage v2) is supported`);
+      throw fileError(
+        'MLPACKAGE_MALFORMED_BLOB',
+        fn,
+        this.label,
+        4,
+        `storage version ${version}, only version 2 (MIL blob storage v2) is supported`,
+      );
     }
     this.header = { count, version };
     return this.header;
@@ -126,7 +138,10 @@ export class BlobFileReader {
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const sentinel = view.getUint32(0, true);
     if (sentinel !== BLOB_SENTINEL) {
-      throw err(offset, `invalid sentinel 0x${sentinel.toString(16).padStart(8, '0')} in blob metadata, expected 0xdeadbeef`);
+      throw err(
+        offset,
+        `invalid sentinel 0x${sentinel.toString(16).padStart(8, '0')} in blob metadata, expected 0xdeadbeef`,
+      );
     }
     const blobType = view.getUint32(4, true);
     const dtype = milDTypeByBlob(blobType);
@@ -141,16 +156,33 @@ export class BlobFileReader {
     if (dtype.bits < 8) {
       paddingBits = u64(view, 24);
       const bits = dtype.bits;
-      if (paddingBits >= 8 || (8 % bits === 0 && paddingBits % bits !== 0) || (sizeInBytes * 8 - paddingBits) % bits !== 0 || (sizeInBytes === 0 && paddingBits !== 0)) {
-        throw err(offset + 24, `padding_size_in_bits ${paddingBits} is not valid for ${dtype.name} data of ${sizeInBytes} bytes`);
+      if (
+        paddingBits >= 8 ||
+        (8 % bits === 0 && paddingBits % bits !== 0) ||
+        (sizeInBytes * 8 - paddingBits) % bits !== 0 ||
+        (sizeInBytes === 0 && paddingBits !== 0)
+      ) {
+        throw err(
+          offset + 24,
+          `padding_size_in_bits ${paddingBits} is not valid for ${dtype.name} data of ${sizeInBytes} bytes`,
+        );
       }
       elementCount = (sizeInBytes * 8 - paddingBits) / bits;
     } else {
       const eb = dtype.bits / 8;
-      if (sizeInBytes % eb !== 0) throw err(offset + 8, `sizeInBytes ${sizeInBytes} is not a multiple of the ${dtype.name} element size ${eb}`);
+      if (sizeInBytes % eb !== 0)
+        throw err(offset + 8, `sizeInBytes ${sizeInBytes} is not a multiple of the ${dtype.name} element size ${eb}`);
       elementCount = sizeInBytes / eb;
     }
-    const rec: BlobRecord = { metadataOffset: offset, blobType, dtype, sizeInBytes, dataOffset, paddingBits, elementCount };
+    const rec: BlobRecord = {
+      metadataOffset: offset,
+      blobType,
+      dtype,
+      sizeInBytes,
+      dataOffset,
+      paddingBits,
+      elementCount,
+    };
     this.records.set(offset, rec);
     return rec;
   }
@@ -159,7 +191,13 @@ export class BlobFileReader {
   async readData(rec: BlobRecord, fn: string): Promise<Uint8Array> {
     const data = await readExact(this.fh, rec.dataOffset, rec.sizeInBytes);
     if (data.length !== rec.sizeInBytes) {
-      throw fileError('MLPACKAGE_MALFORMED_BLOB', fn, this.label, rec.dataOffset + data.length, 'file ended inside blob data');
+      throw fileError(
+        'MLPACKAGE_MALFORMED_BLOB',
+        fn,
+        this.label,
+        rec.dataOffset + data.length,
+        'file ended inside blob data',
+      );
     }
     return data;
   }
@@ -171,7 +209,13 @@ export class BlobFileReader {
     let at = BLOB_HEADER_SIZE;
     for (let i = 0; i < count; i++) {
       if (at + BLOB_METADATA_SIZE > this.size) {
-        throw fileError('MLPACKAGE_MALFORMED_BLOB', fn, this.label, at, `header says ${count} blobs but the file ends after ${i}`);
+        throw fileError(
+          'MLPACKAGE_MALFORMED_BLOB',
+          fn,
+          this.label,
+          at,
+          `header says ${count} blobs but the file ends after ${i}`,
+        );
       }
       const rec = await this.readRecord(at, fn);
       out.push(rec);

@@ -31,7 +31,15 @@ export class BlobSession {
     if (r === undefined) {
       const source = this.pkg.sourcePath;
       if (source === null) {
-        r = Promise.reject(fileError('MLPACKAGE_MALFORMED_BLOB', this.fn, `Data/${rel}`, null, 'the package was built in memory and has no blob file on disk'));
+        r = Promise.reject(
+          fileError(
+            'MLPACKAGE_MALFORMED_BLOB',
+            this.fn,
+            `Data/${rel}`,
+            null,
+            'the package was built in memory and has no blob file on disk',
+          ),
+        );
       } else {
         r = BlobFileReader.open(join(source, 'Data', ...rel.split('/')), `Data/${rel}`, this.fn);
       }
@@ -60,19 +68,47 @@ export class BlobSession {
     if (fileName.startsWith(PENDING_PREFIX)) {
       const p = pendingBlobs(this.pkg).get(fileName);
       if (p === undefined) throw badModel(where, `in-memory blob ${fileName} is missing`);
-      return { dtype: p.dtype, shape: t.shape, count: p.count, bytes: p.data, numbers: null, storage: 'blob', blob: { fileName, offset } };
+      return {
+        dtype: p.dtype,
+        shape: t.shape,
+        count: p.count,
+        bytes: p.data,
+        numbers: null,
+        storage: 'blob',
+        blob: { fileName, offset },
+      };
     }
     const { rel, rec } = await this.record(fileName, offset, where);
     const label = `Data/${rel}`;
     if (rec.dtype.mil !== t.dtype.mil) {
-      throw fileError('MLPACKAGE_MALFORMED_BLOB', this.fn, label, offset + 4, `blob holds ${rec.dtype.name} but ${where} declares ${t.dtype.name}`);
+      throw fileError(
+        'MLPACKAGE_MALFORMED_BLOB',
+        this.fn,
+        label,
+        offset + 4,
+        `blob holds ${rec.dtype.name} but ${where} declares ${t.dtype.name}`,
+      );
     }
     if (rec.elementCount !== t.count) {
-      throw fileError('MLPACKAGE_MALFORMED_BLOB', this.fn, label, offset + 8, `blob holds ${rec.elementCount} elements but ${where} declares shape [${t.shape.join(', ')}] (${t.count})`);
+      throw fileError(
+        'MLPACKAGE_MALFORMED_BLOB',
+        this.fn,
+        label,
+        offset + 8,
+        `blob holds ${rec.elementCount} elements but ${where} declares shape [${t.shape.join(', ')}] (${t.count})`,
+      );
     }
     const reader = await this.reader(rel);
     const bytes = await reader.readData(rec, this.fn);
-    return { dtype: t.dtype, shape: t.shape, count: t.count, bytes, numbers: null, storage: 'blob', blob: { fileName, offset } };
+    return {
+      dtype: t.dtype,
+      shape: t.shape,
+      count: t.count,
+      bytes,
+      numbers: null,
+      storage: 'blob',
+      blob: { fileName, offset },
+    };
   }
 
   async close(): Promise<void> {

@@ -168,7 +168,8 @@ function decodeInto(r: WireReader, end: number, def: MessageDef, depth: number):
     else obj[f.name] = value;
   }
   r.end = savedEnd;
-  for (const [f, values] of lists) obj[f.name] = finishRepeated(f.kind === 'map' ? 'message' : (f.kind as ScalarKind), values);
+  for (const [f, values] of lists)
+    obj[f.name] = finishRepeated(f.kind === 'map' ? 'message' : (f.kind as ScalarKind), values);
   if (unknown !== undefined) obj.unknownFields = unknown;
   return obj;
 }
@@ -206,7 +207,10 @@ function decodeMapEntry(r: WireReader, end: number, f: FieldDef, depth: number):
   r.end = savedEnd;
   key ??= defaultScalar(keyKind);
   if (value === undefined) {
-    value = valueKind === 'message' ? decodeInto(new WireReader(new Uint8Array(0)), 0, messageDef(f.msg as string), depth + 1) : defaultScalar(valueKind);
+    value =
+      valueKind === 'message'
+        ? decodeInto(new WireReader(new Uint8Array(0)), 0, messageDef(f.msg as string), depth + 1)
+        : defaultScalar(valueKind);
   }
   return [key, value];
 }

@@ -4,7 +4,14 @@
  * (both forms) and constexpr_cast, following chains of constexpr ops. Every allocation is bounded by the bytes
  * actually stored, so hostile shapes cannot trigger giant allocations.
  */
-import { float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits, getDType, unpackBits, bfloat16BitsToFloat32 } from '@lowbit/dtypes';
+import {
+  float16BitsToFloat32,
+  float32ToBFloat16Bits,
+  float32ToFloat16Bits,
+  getDType,
+  unpackBits,
+  bfloat16BitsToFloat32,
+} from '@lowbit/dtypes';
 import type { MilOperation } from '../proto-types.js';
 import type { BlobSession } from './blob-session.js';
 import type { ConstexprParam } from './constexpr.js';
@@ -40,7 +47,8 @@ export function roundToDType(values: Float32Array, dtype: MilDType): Float32Arra
     return F16().decodeArray(codes, values);
   }
   if (dtype.name === 'bfloat16') {
-    for (let i = 0; i < values.length; i++) values[i] = bfloat16BitsToFloat32(float32ToBFloat16Bits(values[i] as number));
+    for (let i = 0; i < values.length; i++)
+      values[i] = bfloat16BitsToFloat32(float32ToBFloat16Bits(values[i] as number));
   }
   return values;
 }
@@ -72,7 +80,7 @@ function intsOf(p: Param): ArrayLike<number> {
 
 /** Packed bytes of a byte-typed parameter (iOS16 indices and mask). */
 function bytesOf(p: Param, where: string): Uint8Array {
-  if (p.raw?.bytes != null) return p.raw.bytes;
+  if (p.raw !== null && p.raw.bytes !== null) return p.raw.bytes;
   const ints = intsOf(p);
   const out = new Uint8Array(ints.length);
   for (let i = 0; i < ints.length; i++) {
@@ -94,8 +102,20 @@ function product(shape: readonly number[], where: string): number {
 }
 
 async function param(ctx: DecodeContext, op: MilOperation, name: string, depth: number, required: true): Promise<Param>;
-async function param(ctx: DecodeContext, op: MilOperation, name: string, depth: number, required: false): Promise<Param | undefined>;
-async function param(ctx: DecodeContext, op: MilOperation, name: string, depth: number, required: boolean): Promise<Param | undefined> {
+async function param(
+  ctx: DecodeContext,
+  op: MilOperation,
+  name: string,
+  depth: number,
+  required: false,
+): Promise<Param | undefined>;
+async function param(
+  ctx: DecodeContext,
+  op: MilOperation,
+  name: string,
+  depth: number,
+  required: boolean,
+): Promise<Param | undefined> {
   const where = `${ctx.where}: op "${opName(op)}" (${op.type}) parameter ${name}`;
   const p: ConstexprParam | undefined = constexprParam(op, name);
   if (p === undefined) {
@@ -111,7 +131,8 @@ async function param(ctx: DecodeContext, op: MilOperation, name: string, depth: 
 }
 
 function requireDType(p: Param, allowed: readonly string[], where: string): void {
-  if (!allowed.includes(p.dtype.name)) throw badModel(where, `has dtype ${p.dtype.name}; allowed: ${allowed.join(', ')}`);
+  if (!allowed.includes(p.dtype.name))
+    throw badModel(where, `has dtype ${p.dtype.name}; allowed: ${allowed.join(', ')}`);
 }
 
 function scalarInt(p: Param | undefined, fallback: number, where: string): number {
@@ -121,12 +142,17 @@ function scalarInt(p: Param | undefined, fallback: number, where: string): numbe
 }
 
 function normAxis(axis: number, rank: number, where: string): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw badModel(where, `axis ${axis} out of range for rank ${rank}`);
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank)
+    throw badModel(where, `axis ${axis} out of range for rank ${rank}`);
   return axis < 0 ? axis + rank : axis;
 }
 
 /** Iterates the flat block index of every element of `shape` split into blocks of `blockShape`. */
-function forEachBlock(shape: readonly number[], blockShape: readonly number[], fn: (i: number, blk: number) => void): void {
+function forEachBlock(
+  shape: readonly number[],
+  blockShape: readonly number[],
+  fn: (i: number, blk: number) => void,
+): void {
   const r = shape.length;
   const count = shape.reduce((a, b) => a * b, 1);
   if (count === 0) return;
@@ -135,15 +161,16 @@ function forEachBlock(shape: readonly number[], blockShape: readonly number[], f
     return;
   }
   const nBlocks = shape.map((s, i) => s / (blockShape[i] as number));
-  const bStride = new Array<number>(r).fill(1);
+  const bStride = Array.from({ length: r }, () => 1);
   for (let i = r - 2; i >= 0; i--) bStride[i] = (bStride[i + 1] as number) * (nBlocks[i + 1] as number);
-  const idx = new Array<number>(r).fill(0);
+  const idx = Array.from({ length: r }, () => 0);
   const last = shape[r - 1] as number;
   const bLast = blockShape[r - 1] as number;
   let flat = 0;
   for (;;) {
     let base = 0;
-    for (let a = 0; a < r - 1; a++) base += Math.floor((idx[a] as number) / (blockShape[a] as number)) * (bStride[a] as number);
+    for (let a = 0; a < r - 1; a++)
+      base += Math.floor((idx[a] as number) / (blockShape[a] as number)) * (bStride[a] as number);
     for (let j = 0; j < last; j++) fn(flat++, base + Math.floor(j / bLast));
     let a = r - 2;
     while (a >= 0) {
@@ -156,7 +183,12 @@ function forEachBlock(shape: readonly number[], blockShape: readonly number[], f
   }
 }
 
-async function decodeAffine(ctx: DecodeContext, op: MilOperation, depth: number, where: string): Promise<{ values: Float32Array; shape: readonly number[]; dtype: MilDType }> {
+async function decodeAffine(
+  ctx: DecodeContext,
+  op: MilOperation,
+  depth: number,
+  where: string,
+): Promise<{ values: Float32Array; shape: readonly number[]; dtype: MilDType }> {
   const q = await param(ctx, op, 'quantized_data', depth, true);
   const scale = await param(ctx, op, 'scale', depth, true);
   const zp = await param(ctx, op, 'zero_point', depth, true);
@@ -168,9 +200,15 @@ async function decodeAffine(ctx: DecodeContext, op: MilOperation, depth: number,
   if (rank < 1) throw badModel(where, 'quantized_data must have rank >= 1');
   const axis = normAxis(scalarInt(axisP, 0, `${where} axis`), rank, where);
   const dim = q.shape[axis] as number;
-  for (const [n, p] of [['scale', scale], ['zero_point', zp]] as const) {
+  for (const [n, p] of [
+    ['scale', scale],
+    ['zero_point', zp],
+  ] as const) {
     if (p.shape.length > 1 || (p.shape.length === 1 && p.count !== dim)) {
-      throw badModel(where, `${n} of shape [${p.shape.join(', ')}] must be a scalar or a vector of length ${dim} (quantized_data.shape[${axis}])`);
+      throw badModel(
+        where,
+        `${n} of shape [${p.shape.join(', ')}] must be a scalar or a vector of length ${dim} (quantized_data.shape[${axis}])`,
+      );
     }
   }
   const qv = intsOf(q);
@@ -190,23 +228,33 @@ async function decodeAffine(ctx: DecodeContext, op: MilOperation, depth: number,
   return { values: roundToDType(out, scale.dtype), shape: q.shape, dtype: scale.dtype };
 }
 
-async function decodeBlockwise(ctx: DecodeContext, op: MilOperation, depth: number, where: string): Promise<{ values: Float32Array; shape: readonly number[]; dtype: MilDType }> {
+async function decodeBlockwise(
+  ctx: DecodeContext,
+  op: MilOperation,
+  depth: number,
+  where: string,
+): Promise<{ values: Float32Array; shape: readonly number[]; dtype: MilDType }> {
   const data = await param(ctx, op, 'data', depth, true);
   const scale = await param(ctx, op, 'scale', depth, true);
   const offset = await param(ctx, op, 'offset', depth, false);
   requireDType(data, ['int4', 'uint4', 'int8', 'uint8', 'float16', 'float32'], `${where} data`);
   requireDType(scale, ['float16', 'float32'], `${where} scale`);
   const rank = data.shape.length;
-  if (rank < 1 || scale.shape.length !== rank) throw badModel(where, `scale rank ${scale.shape.length} must equal data rank ${rank} (>= 1)`);
+  if (rank < 1 || scale.shape.length !== rank)
+    throw badModel(where, `scale rank ${scale.shape.length} must equal data rank ${rank} (>= 1)`);
   const blockShape = data.shape.map((d, i) => {
     const s = scale.shape[i] as number;
-    if (s === 0 || d % s !== 0) throw badModel(where, `data.shape[${i}] = ${d} is not a multiple of scale.shape[${i}] = ${s}`);
+    if (s === 0 || d % s !== 0)
+      throw badModel(where, `data.shape[${i}] = ${d} is not a multiple of scale.shape[${i}] = ${s}`);
     return d / s;
   });
   if (offset !== undefined) {
     requireDType(offset, ['int4', 'uint4', 'int8', 'uint8', 'float16', 'float32'], `${where} offset`);
     if (offset.shape.length !== rank || offset.shape.some((d, i) => d !== scale.shape[i])) {
-      throw badModel(where, `offset shape [${offset.shape.join(', ')}] must equal scale shape [${scale.shape.join(', ')}]`);
+      throw badModel(
+        where,
+        `offset shape [${offset.shape.join(', ')}] must equal scale shape [${scale.shape.join(', ')}]`,
+      );
     }
     if (offset.dtype.kind !== 'float' && offset.dtype.name !== data.dtype.name) {
       throw badModel(where, `integer offset dtype ${offset.dtype.name} must equal data dtype ${data.dtype.name}`);
@@ -227,7 +275,12 @@ async function decodeBlockwise(ctx: DecodeContext, op: MilOperation, depth: numb
   return { values: roundToDType(out, dst), shape: data.shape, dtype: dst };
 }
 
-async function decodeLut(ctx: DecodeContext, op: MilOperation, depth: number, where: string): Promise<{ values: Float32Array; shape: readonly number[]; dtype: MilDType }> {
+async function decodeLut(
+  ctx: DecodeContext,
+  op: MilOperation,
+  depth: number,
+  where: string,
+): Promise<{ values: Float32Array; shape: readonly number[]; dtype: MilDType }> {
   const lut = await param(ctx, op, 'lut', depth, true);
   const indices = await param(ctx, op, 'indices', depth, true);
   requireDType(lut, ['uint8', 'int8', 'float16', 'float32'], `${where} lut`);
@@ -237,12 +290,14 @@ async function decodeLut(ctx: DecodeContext, op: MilOperation, depth: number, wh
     requireDType(indices, ['uint8'], `${where} indices`);
     if (lut.shape.length !== 1) throw badModel(where, `lut must be a vector, got shape [${lut.shape.join(', ')}]`);
     const nbits = Math.log2(lut.count);
-    if (!Number.isInteger(nbits) || nbits < 1 || nbits > 8) throw badModel(where, `lut has ${lut.count} entries; it must have 2, 4, 16, 64 or 256`);
+    if (!Number.isInteger(nbits) || nbits < 1 || nbits > 8)
+      throw badModel(where, `lut has ${lut.count} entries; it must have 2, 4, 16, 64 or 256`);
     const shape = Array.from(intsOf(shapeP));
     const count = product(shape, where);
     const bytes = bytesOf(indices, `${where} indices`);
     const need = packedBytes(count, nbits);
-    if (bytes.length !== need) throw badModel(where, `indices hold ${bytes.length} bytes; ${count} elements of ${nbits} bits need ${need}`);
+    if (bytes.length !== need)
+      throw badModel(where, `indices hold ${bytes.length} bytes; ${count} elements of ${nbits} bits need ${need}`);
     const idx = unpackBits(bytes, nbits, count);
     const out = new Float32Array(count);
     for (let i = 0; i < count; i++) out[i] = lv[idx[i] as number] as number;
@@ -251,13 +306,16 @@ async function decodeLut(ctx: DecodeContext, op: MilOperation, depth: number, wh
   const vecP = await param(ctx, op, 'vector_axis', depth, false);
   requireDType(indices, ['uint1', 'uint2', 'uint3', 'uint4', 'uint6', 'uint8'], `${where} indices`);
   const K = indices.shape.length;
-  if (K < 1 || lut.shape.length !== K + 2) throw badModel(where, `lut rank ${lut.shape.length} must be indices rank ${K} + 2`);
+  if (K < 1 || lut.shape.length !== K + 2)
+    throw badModel(where, `lut rank ${lut.shape.length} must be indices rank ${K} + 2`);
   const np = lut.shape[K] as number;
   const vs = lut.shape[K + 1] as number;
-  if (np !== 2 ** indices.dtype.bits) throw badModel(where, `lut has ${np} palettes; ${indices.dtype.name} indices need ${2 ** indices.dtype.bits}`);
+  if (np !== 2 ** indices.dtype.bits)
+    throw badModel(where, `lut has ${np} palettes; ${indices.dtype.name} indices need ${2 ** indices.dtype.bits}`);
   const blockShape = indices.shape.map((d, i) => {
     const l = lut.shape[i] as number;
-    if (l === 0 || d % l !== 0) throw badModel(where, `indices.shape[${i}] = ${d} is not a multiple of lut.shape[${i}] = ${l}`);
+    if (l === 0 || d % l !== 0)
+      throw badModel(where, `indices.shape[${i}] = ${d} is not a multiple of lut.shape[${i}] = ${l}`);
     return d / l;
   });
   if (vs < 1) throw badModel(where, 'lut vector size must be >= 1');
@@ -288,7 +346,12 @@ async function decodeLut(ctx: DecodeContext, op: MilOperation, depth: number, wh
   return { values: out, shape: outShape, dtype: lut.dtype };
 }
 
-async function decodeSparse(ctx: DecodeContext, op: MilOperation, depth: number, where: string): Promise<{ values: Float32Array; shape: readonly number[]; dtype: MilDType }> {
+async function decodeSparse(
+  ctx: DecodeContext,
+  op: MilOperation,
+  depth: number,
+  where: string,
+): Promise<{ values: Float32Array; shape: readonly number[]; dtype: MilDType }> {
   const nz = await param(ctx, op, 'nonzero_data', depth, true);
   const mask = await param(ctx, op, 'mask', depth, true);
   requireDType(nz, ['uint8', 'int8', 'float16', 'float32', 'int4', 'uint4'], `${where} nonzero_data`);
@@ -300,7 +363,8 @@ async function decodeSparse(ctx: DecodeContext, op: MilOperation, depth: number,
     shape = Array.from(intsOf(shapeP));
     const count = product(shape, where);
     const bytes = bytesOf(mask, `${where} mask`);
-    if (bytes.length !== packedBytes(count, 1)) throw badModel(where, `mask holds ${bytes.length} bytes; ${count} elements need ${packedBytes(count, 1)}`);
+    if (bytes.length !== packedBytes(count, 1))
+      throw badModel(where, `mask holds ${bytes.length} bytes; ${count} elements need ${packedBytes(count, 1)}`);
     bits = unpackBits(bytes, 1, count);
   } else {
     requireDType(mask, ['uint1'], `${where} mask`);
@@ -317,7 +381,12 @@ async function decodeSparse(ctx: DecodeContext, op: MilOperation, depth: number,
   return { values: out, shape, dtype: nz.dtype };
 }
 
-async function decodeCast(ctx: DecodeContext, op: MilOperation, depth: number, where: string): Promise<{ values: Float32Array; shape: readonly number[]; dtype: MilDType }> {
+async function decodeCast(
+  ctx: DecodeContext,
+  op: MilOperation,
+  depth: number,
+  where: string,
+): Promise<{ values: Float32Array; shape: readonly number[]; dtype: MilDType }> {
   const src = await param(ctx, op, 'source_val', depth, true);
   requireDType(src, ['float16'], `${where} source_val`);
   return { values: Float32Array.from(floatsOf(src)), shape: src.shape, dtype: milDTypeByName('float32') as MilDType };
@@ -332,7 +401,12 @@ export async function decodeValue(ctx: DecodeContext, name: string, depth = 0): 
 }
 
 /** Decodes the output `name` of a const or constexpr op. */
-export async function decodeOp(ctx: DecodeContext, op: MilOperation, name: string, depth: number): Promise<DecodedTensor> {
+export async function decodeOp(
+  ctx: DecodeContext,
+  op: MilOperation,
+  name: string,
+  depth: number,
+): Promise<DecodedTensor> {
   const where = `${ctx.where}: op "${opName(op)}" (${op.type})`;
   if (op.type === 'const') {
     const val = op.attributes.get('val');
@@ -341,7 +415,11 @@ export async function decodeOp(ctx: DecodeContext, op: MilOperation, name: strin
     return { dtype: raw.dtype, shape: raw.shape, values: rawToFloat32(raw) };
   }
   if (!isConstexpr(op.type)) throw badModel(where, `value "${name}" is computed at run time, not a constant`);
-  if (op.outputs.length !== 1) throw badModel(where, `${op.type} has ${op.outputs.length} outputs; multi-output constexpr ops are not decoded by lowbit yet`);
+  if (op.outputs.length !== 1)
+    throw badModel(
+      where,
+      `${op.type} has ${op.outputs.length} outputs; multi-output constexpr ops are not decoded by lowbit yet`,
+    );
   let r: { values: Float32Array; shape: readonly number[]; dtype: MilDType };
   switch (op.type) {
     case 'constexpr_affine_dequantize':
@@ -365,8 +443,12 @@ export async function decodeOp(ctx: DecodeContext, op: MilOperation, name: strin
   const t = staticTensorType(op.outputs[0]?.type);
   if (!t.ok) throw badModel(where, `output type: ${t.reason}`);
   if (t.shape.length !== r.shape.length || t.shape.some((d, i) => d !== r.shape[i])) {
-    throw badModel(where, `decodes to shape [${r.shape.join(', ')}] but its output is declared [${t.shape.join(', ')}]`);
+    throw badModel(
+      where,
+      `decodes to shape [${r.shape.join(', ')}] but its output is declared [${t.shape.join(', ')}]`,
+    );
   }
-  if (t.dtype.name !== r.dtype.name) throw badModel(where, `decodes to ${r.dtype.name} but its output is declared ${t.dtype.name}`);
+  if (t.dtype.name !== r.dtype.name)
+    throw badModel(where, `decodes to ${r.dtype.name} but its output is declared ${t.dtype.name}`);
   return { dtype: t.dtype, shape: t.shape, values: r.values };
 }

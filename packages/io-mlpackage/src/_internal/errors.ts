@@ -17,7 +17,12 @@ export function fileError(
 }
 
 /** A QuantError without a file. */
-export function ioError(code: QuantErrorCode, fn: string, message: string, details?: Record<string, unknown>): QuantError {
+export function ioError(
+  code: QuantErrorCode,
+  fn: string,
+  message: string,
+  details?: Record<string, unknown>,
+): QuantError {
   return new QuantError(code, `${fn}: ${message}`, details === undefined ? {} : { details });
 }
 

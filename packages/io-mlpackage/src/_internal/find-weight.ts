@@ -9,7 +9,8 @@ export type WeightRef = string | Pick<WeightInfo, 'id'>;
 /** Finds the function and value name a reference designates. */
 export function findWeightFunction(pkg: MlPackage, ref: WeightRef, fn: string): { fn: MlFunctionInfo; name: string } {
   if (typeof ref === 'object' && ref !== null && typeof ref.id === 'string') return findById(pkg, ref.id, fn);
-  if (typeof ref !== 'string') throw ioError('MLPACKAGE_UNSUPPORTED', fn, 'weight reference must be a name, an id or a record from listWeights');
+  if (typeof ref !== 'string')
+    throw ioError('MLPACKAGE_UNSUPPORTED', fn, 'weight reference must be a name, an id or a record from listWeights');
   if (ref.includes('/')) {
     try {
       return findById(pkg, ref, fn);
@@ -23,10 +24,21 @@ export function findWeightFunction(pkg: MlPackage, ref: WeightRef, fn: string): 
       for (const op of f.block.operations) if (op.outputs.some((o) => o.name === ref)) hits.push({ fn: f, name: ref });
     }
   }
-  if (hits.length === 0) throw ioError('MLPACKAGE_NOT_FOUND', fn, `no weight named "${ref}" in the package (see listWeights for the names)`, { weight: ref });
+  if (hits.length === 0)
+    throw ioError(
+      'MLPACKAGE_NOT_FOUND',
+      fn,
+      `no weight named "${ref}" in the package (see listWeights for the names)`,
+      { weight: ref },
+    );
   if (hits.length > 1) {
     const ids = hits.map((h) => `${h.fn.modelPath}/${h.fn.name}/${ref}`);
-    throw ioError('MLPACKAGE_NOT_FOUND', fn, `weight name "${ref}" is ambiguous; use one of the ids ${ids.join(', ')}`, { weight: ref });
+    throw ioError(
+      'MLPACKAGE_NOT_FOUND',
+      fn,
+      `weight name "${ref}" is ambiguous; use one of the ids ${ids.join(', ')}`,
+      { weight: ref },
+    );
   }
   return hits[0] as { fn: MlFunctionInfo; name: string };
 }

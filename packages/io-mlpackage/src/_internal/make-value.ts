@@ -18,7 +18,10 @@ export function stringScalar(s: string): MilValue {
 
 /** An INT32 tensor value (scalar when `shape` is empty) stored immediately. */
 export function int32Value(values: readonly number[], shape: readonly number[] = []): MilValue {
-  return { type: tensorValueType(dt('int32'), shape), immediateValue: { tensor: { ints: { values: Int32Array.from(values) } } } };
+  return {
+    type: tensorValueType(dt('int32'), shape),
+    immediateValue: { tensor: { ints: { values: Int32Array.from(values) } } },
+  };
 }
 
 /** A BOOL tensor value (scalar when `shape` is empty). */
@@ -28,7 +31,10 @@ export function boolValue(values: readonly boolean[], shape: readonly number[] =
 
 /** A FLOAT32 immediate tensor (`floats` field). */
 export function float32Immediate(values: ArrayLike<number>, shape: readonly number[]): MilValue {
-  return { type: tensorValueType(dt('float32'), shape), immediateValue: { tensor: { floats: { values: Float32Array.from(values) } } } };
+  return {
+    type: tensorValueType(dt('float32'), shape),
+    immediateValue: { tensor: { floats: { values: Float32Array.from(values) } } },
+  };
 }
 
 /** Storage bytes (little-endian) of float values in a float dtype. */
@@ -47,9 +53,17 @@ function goesToBlob(dtype: MilDType, count: number): boolean {
  * A tensor value from storage bytes: a pending blob when coremltools would use the blob file, else an immediate
  * value (`bytes` for fp16 and (sub-)byte types, `floats` for fp32, `ints` for 16/32-bit integers).
  */
-export function tensorFromBytes(dtype: MilDType, shape: readonly number[], bytes: Uint8Array, pending: Map<string, PendingBlob>): MilValue {
+export function tensorFromBytes(
+  dtype: MilDType,
+  shape: readonly number[],
+  bytes: Uint8Array,
+  pending: Map<string, PendingBlob>,
+): MilValue {
   const count = shape.reduce((a, b) => a * b, 1);
-  if (bytes.length !== packedBytes(count, dtype.bits)) throw new RangeError(`internal: ${dtype.name} [${shape.join(', ')}] needs ${packedBytes(count, dtype.bits)} bytes, got ${bytes.length}`);
+  if (bytes.length !== packedBytes(count, dtype.bits))
+    throw new RangeError(
+      `internal: ${dtype.name} [${shape.join(', ')}] needs ${packedBytes(count, dtype.bits)} bytes, got ${bytes.length}`,
+    );
   const type = tensorValueType(dtype, shape);
   if (goesToBlob(dtype, count)) {
     const name = newPendingName();

@@ -67,14 +67,19 @@ export function newPendingName(): string {
 }
 
 /** Resolves a `BlobFileValue.fileName` to a path relative to `Data/`. */
-export function resolveBlobPath(pkg: { rootModelPath: string; weightsPath: string }, fileName: string, where: string): string {
+export function resolveBlobPath(
+  pkg: { rootModelPath: string; weightsPath: string },
+  fileName: string,
+  where: string,
+): string {
   let rel: string;
   if (fileName.startsWith('@model_path/')) {
     rel = posix.normalize(posix.join(posix.dirname(pkg.rootModelPath), fileName.slice('@model_path/'.length)));
   } else {
     rel = posix.join(pkg.weightsPath, posix.basename(fileName.replace(/\\/g, '/')));
   }
-  if (!isSafeRelativePath(rel) || rel.startsWith('../')) throw badModel(where, `blob file name "${fileName}" points outside the package`);
+  if (!isSafeRelativePath(rel) || rel.startsWith('../'))
+    throw badModel(where, `blob file name "${fileName}" points outside the package`);
   return rel;
 }
 
@@ -84,11 +89,22 @@ export function sourceBlobFiles(pkg: MlPackage): ReadonlySet<string> {
 }
 
 /** Derives a package from `base` with a new model and extra pending blobs (state carried over). */
-export function derivePackage(base: MlPackage, model: CoreMLModel, extra: ReadonlyMap<string, PendingBlob>, where: string): MlPackage {
+export function derivePackage(
+  base: MlPackage,
+  model: CoreMLModel,
+  extra: ReadonlyMap<string, PendingBlob>,
+  where: string,
+): MlPackage {
   const pending = new Map(pendingBlobs(base));
   for (const [k, v] of extra) pending.set(k, v);
   return makePackage(
-    { sourcePath: base.sourcePath, manifest: base.manifest, rootModelPath: base.rootModelPath, weightsPath: base.weightsPath, model },
+    {
+      sourcePath: base.sourcePath,
+      manifest: base.manifest,
+      rootModelPath: base.rootModelPath,
+      weightsPath: base.weightsPath,
+      model,
+    },
     pending,
     sourceBlobFiles(base),
     where,

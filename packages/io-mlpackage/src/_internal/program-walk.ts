@@ -48,7 +48,11 @@ export function activeBlock(fn: MilFunction, where: string): MilBlock {
   const opset = fn.opset;
   if (opset === undefined || opset === '') throw badModel(where, 'function has no opset');
   const block = fn.blockSpecializations.get(opset);
-  if (block === undefined) throw badModel(where, `opset ${opset} has no block specialization (keys: ${[...fn.blockSpecializations.keys()].join(', ') || 'none'})`);
+  if (block === undefined)
+    throw badModel(
+      where,
+      `opset ${opset} has no block specialization (keys: ${[...fn.blockSpecializations.keys()].join(', ') || 'none'})`,
+    );
   return block;
 }
 
@@ -69,7 +73,14 @@ export function describePrograms(model: CoreMLModel, where: string): MlProgramIn
         const t = op.type ?? '';
         counts[t] = (counts[t] ?? 0) + 1;
       });
-      functions.push({ modelPath, name, opset: fn.opset as string, target: opsetRow(fn.opset)?.target ?? null, block, opTypeCounts: counts });
+      functions.push({
+        modelPath,
+        name,
+        opset: fn.opset as string,
+        target: opsetRow(fn.opset)?.target ?? null,
+        block,
+        opTypeCounts: counts,
+      });
     }
     return { modelPath, specificationVersion: m.specificationVersion ?? 0, program, functions };
   });

@@ -6,17 +6,7 @@
 
 /** Scalar kinds of the codec. `int64big` decodes to `bigint`; `int64`/`uint64` to safe-integer numbers. */
 export type ScalarKind =
-  | 'int32'
-  | 'uint32'
-  | 'enum'
-  | 'int64'
-  | 'uint64'
-  | 'int64big'
-  | 'bool'
-  | 'string'
-  | 'bytes'
-  | 'float'
-  | 'double';
+  'int32' | 'uint32' | 'enum' | 'int64' | 'uint64' | 'int64big' | 'bool' | 'string' | 'bytes' | 'float' | 'double';
 
 /** One field of a message. */
 export interface FieldDef {

@@ -20,7 +20,8 @@ function visitBlock(b: MilBlock, fn: (v: MilValue) => void, depth: number): void
   for (const v of b.attributes.values()) visitValue(v, fn, 0);
   for (const op of b.operations) {
     for (const v of op.attributes.values()) visitValue(v, fn, 0);
-    for (const arg of op.inputs.values()) for (const bind of arg.arguments) if (bind.value !== undefined) visitValue(bind.value, fn, 0);
+    for (const arg of op.inputs.values())
+      for (const bind of arg.arguments) if (bind.value !== undefined) visitValue(bind.value, fn, 0);
     for (const nested of op.blocks) visitBlock(nested, fn, depth + 1);
   }
 }

@@ -40,12 +40,14 @@ export function staticTensorType(type: MilValueType | undefined): StaticTensorTy
   let count = 1;
   for (const d of dims) {
     const size = d.constant?.size;
-    if (d.constant === undefined || d.unknown !== undefined) return { ok: false, reason: 'tensor has a symbolic dimension' };
+    if (d.constant === undefined || d.unknown !== undefined)
+      return { ok: false, reason: 'tensor has a symbolic dimension' };
     const s = size ?? 0;
     shape.push(s);
     count *= s;
   }
-  if (!Number.isSafeInteger(count)) return { ok: false, reason: `tensor of shape [${shape.join(', ')}] has too many elements` };
+  if (!Number.isSafeInteger(count))
+    return { ok: false, reason: `tensor of shape [${shape.join(', ')}] has too many elements` };
   return { ok: true, dtype, shape, count };
 }
 
@@ -74,13 +76,17 @@ export function immediateTensor(value: MilValue, where: string): RawTensor | nul
   if (tv === undefined) throw badModel(where, `value has neither an immediate tensor nor a blob reference`);
   const base = { dtype: t.dtype, shape: t.shape, count: t.count, storage: 'immediate' as const, blob: null };
   const check = (n: number) => {
-    if (n !== t.count) throw badModel(where, `immediate value holds ${n} elements, its type [${t.shape.join(', ')}] needs ${t.count}`);
+    if (n !== t.count)
+      throw badModel(where, `immediate value holds ${n} elements, its type [${t.shape.join(', ')}] needs ${t.count}`);
   };
   if (tv.bytes !== undefined) {
     const bytes = tv.bytes.values ?? new Uint8Array(0);
     const need = packedBytes(t.count, t.dtype.bits);
     if (bytes.length !== need) {
-      throw badModel(where, `immediate ${t.dtype.name} bytes hold ${bytes.length} bytes, shape [${t.shape.join(', ')}] needs ${need}`);
+      throw badModel(
+        where,
+        `immediate ${t.dtype.name} bytes hold ${bytes.length} bytes, shape [${t.shape.join(', ')}] needs ${need}`,
+      );
     }
     return { ...base, bytes, numbers: null };
   }
@@ -149,22 +155,30 @@ export function rawToIntegers(raw: RawTensor): ArrayLike<number> {
   const { dtype, count } = raw;
   if (raw.numbers !== null) return raw.numbers;
   const bytes = raw.bytes as Uint8Array;
-  if (dtype.kind === 'float' || dtype.kind === 'string') throw new TypeError(`internal: ${dtype.name} is not an integer type`);
+  if (dtype.kind === 'float' || dtype.kind === 'string')
+    throw new TypeError(`internal: ${dtype.name} is not an integer type`);
   if (dtype.bits < 8) return unpackBits(bytes, dtype.bits, count, { signed: dtype.kind === 'int' });
   switch (dtype.bits) {
     case 8:
       return dtype.kind === 'int' ? new Int8Array(bytes.buffer, bytes.byteOffset, count) : bytes.subarray(0, count);
     case 16: {
       const b = aligned(bytes, 2);
-      return dtype.kind === 'int' ? new Int16Array(b.buffer, b.byteOffset, count) : new Uint16Array(b.buffer, b.byteOffset, count);
+      return dtype.kind === 'int'
+        ? new Int16Array(b.buffer, b.byteOffset, count)
+        : new Uint16Array(b.buffer, b.byteOffset, count);
     }
     case 32: {
       const b = aligned(bytes, 4);
-      return dtype.kind === 'int' ? new Int32Array(b.buffer, b.byteOffset, count) : new Uint32Array(b.buffer, b.byteOffset, count);
+      return dtype.kind === 'int'
+        ? new Int32Array(b.buffer, b.byteOffset, count)
+        : new Uint32Array(b.buffer, b.byteOffset, count);
     }
     default: {
       const b = aligned(bytes, 8);
-      const src = dtype.kind === 'int' ? new BigInt64Array(b.buffer, b.byteOffset, count) : new BigUint64Array(b.buffer, b.byteOffset, count);
+      const src =
+        dtype.kind === 'int'
+          ? new BigInt64Array(b.buffer, b.byteOffset, count)
+          : new BigUint64Array(b.buffer, b.byteOffset, count);
       return Array.from(src, (v) => Number(v));
     }
   }

@@ -90,7 +90,10 @@ export class WireReader {
     const start = this.pos;
     const len = this.readUint32();
     if (len > this.end - this.pos) {
-      throw new WireError(`length ${len} runs past the end of the enclosing record (${this.end - this.pos} bytes left)`, start);
+      throw new WireError(
+        `length ${len} runs past the end of the enclosing record (${this.end - this.pos} bytes left)`,
+        start,
+      );
     }
     return this.pos + len;
   }
@@ -146,7 +149,10 @@ export class WireReader {
         this.pos += 4;
         return;
       default:
-        throw new WireError(`unsupported wire type ${wireType} (groups and reserved types are not valid here)`, tagOffset);
+        throw new WireError(
+          `unsupported wire type ${wireType} (groups and reserved types are not valid here)`,
+          tagOffset,
+        );
     }
   }
 }
@@ -205,12 +211,12 @@ export class WireWriter {
     let lo: number;
     let hi: number;
     if (v >= 0) {
-      lo = v % TWO_32 >>> 0;
+      lo = (v % TWO_32) >>> 0;
       hi = Math.floor(v / TWO_32) >>> 0;
     } else {
       // two's complement over 64 bits
       const a = -v;
-      let l = a % TWO_32 >>> 0;
+      let l = (a % TWO_32) >>> 0;
       let h = Math.floor(a / TWO_32) >>> 0;
       l = ~l >>> 0;
       h = ~h >>> 0;

@@ -72,12 +72,20 @@ export abstract class BaseObserver implements Observer {
   qparams(spec: QuantizationSpec, options: ObserverQParamsOptions = {}): QParams {
     const where = `${this.kind} observer: qparams`;
     this.assertNotEmpty(where);
-    if (typeof spec !== 'object' || spec === null || typeof spec.granularity !== 'object' || spec.granularity === null) {
+    if (
+      typeof spec !== 'object' ||
+      spec === null ||
+      typeof spec.granularity !== 'object' ||
+      spec.granularity === null
+    ) {
       throw new QuantError('OBSERVER_INVALID_ARGUMENT', `${where}: expected a QuantizationSpec`);
     }
     const shape = options.shape ?? this.lastShape ?? [];
     if (!isShape(shape)) {
-      throw new QuantError('OBSERVER_INVALID_ARGUMENT', `${where}: options.shape ${JSON.stringify(shape)} is not a shape`);
+      throw new QuantError(
+        'OBSERVER_INVALID_ARGUMENT',
+        `${where}: options.shape ${JSON.stringify(shape)} is not a shape`,
+      );
     }
     const { min, max } = this.range(spec);
     const g = spec.granularity;
@@ -178,15 +186,22 @@ export abstract class BaseObserver implements Observer {
       throw new QuantError('OBSERVER_INVALID_STATE', `${where}: ${this.kind} state ${what}`);
     };
     const { count, shape, axis } = state;
-    if (!Number.isSafeInteger(count) || (count as number) < 0) bad(`count ${String(count)} is not a non-negative integer`);
+    if (!Number.isSafeInteger(count) || (count as number) < 0)
+      bad(`count ${String(count)} is not a non-negative integer`);
     if (count === 0) {
       this.reset();
       return;
     }
     if (!isShape(shape)) bad(`shape ${JSON.stringify(shape)} is not a shape`);
     const s = shape as number[];
-    if (this.axisOption === null ? axis !== null : !(Number.isInteger(axis) && (axis as number) >= 0 && (axis as number) < s.length)) {
-      bad(`axis ${JSON.stringify(axis)} does not fit the axis option ${String(this.axisOption)} and shape [${s.join(', ')}]`);
+    if (
+      this.axisOption === null
+        ? axis !== null
+        : !(Number.isInteger(axis) && (axis as number) >= 0 && (axis as number) < s.length)
+    ) {
+      bad(
+        `axis ${JSON.stringify(axis)} does not fit the axis option ${String(this.axisOption)} and shape [${s.join(', ')}]`,
+      );
     }
     this.loadStats(state, where);
     this.batches = count as number;

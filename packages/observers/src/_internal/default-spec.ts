@@ -17,7 +17,9 @@ export function specOption(spec: QuantizationSpec | undefined, where: string): Q
   try {
     createElementQuantizer(spec);
   } catch (e) {
-    throw new QuantError('OBSERVER_INVALID_ARGUMENT', `${where}: spec is not usable: ${(e as Error).message}`, { cause: e });
+    throw new QuantError('OBSERVER_INVALID_ARGUMENT', `${where}: spec is not usable: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   return JSON.parse(JSON.stringify(spec)) as QuantizationSpec;
 }

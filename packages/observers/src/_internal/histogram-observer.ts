@@ -12,7 +12,10 @@ export const DEFAULT_BINS = 2048;
 export function binsOption(bins: unknown, where: string): number {
   const b = bins ?? DEFAULT_BINS;
   if (!Number.isInteger(b) || (b as number) < 16 || (b as number) > 2 ** 20 || (b as number) % 2 !== 0) {
-    throw new QuantError('OBSERVER_INVALID_ARGUMENT', `${where}: bins ${String(b)} must be an even integer in [16, 1048576]`);
+    throw new QuantError(
+      'OBSERVER_INVALID_ARGUMENT',
+      `${where}: bins ${String(b)} must be an even integer in [16, 1048576]`,
+    );
   }
   return b as number;
 }

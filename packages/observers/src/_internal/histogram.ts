@@ -198,7 +198,8 @@ export class AlignedHistogram {
       bad(`exponent ${String(exponent)} is not an integer in [${MIN_EXPONENT}, ${MAX_EXPONENT}]`);
     }
     if (!Number.isSafeInteger(offset)) bad(`offset ${String(offset)} is not a safe integer`);
-    if (!Array.isArray(counts) || counts.length > this.bins) bad(`counts must be an array of at most ${this.bins} numbers`);
+    if (!Array.isArray(counts) || counts.length > this.bins)
+      bad(`counts must be an array of at most ${this.bins} numbers`);
     let sum = 0;
     for (const c of counts!) {
       if (!Number.isSafeInteger(c) || c < 0) bad(`counts hold ${String(c)}, expected non-negative integers`);
@@ -206,7 +207,8 @@ export class AlignedHistogram {
     }
     if (total !== sum) bad(`total ${String(total)} differs from the sum of counts ${sum}`);
     if (sum > 0) {
-      if (!Number.isFinite(min) || !Number.isFinite(max) || min! > max!) bad(`min/max ${String(min)}/${String(max)} are not a finite ordered pair`);
+      if (!Number.isFinite(min) || !Number.isFinite(max) || min! > max!)
+        bad(`min/max ${String(min)}/${String(max)} are not a finite ordered pair`);
       const w = 2 ** exponent!;
       if (Math.floor(min! / w) !== offset) bad(`offset ${String(offset)} is not floor(min / 2^exponent)`);
       if (span(min!, max!, exponent!) > this.bins) bad('min/max do not fit the bins at this exponent');

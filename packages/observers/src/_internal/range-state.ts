@@ -12,7 +12,10 @@ export function readFiniteArray(value: unknown, length: number | null, what: str
   for (let i = 0; i < value.length; i++) {
     const v: unknown = value[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new QuantError('OBSERVER_INVALID_STATE', `${where}: ${what}[${i}] is ${String(v)}, expected a finite number`);
+      throw new QuantError(
+        'OBSERVER_INVALID_STATE',
+        `${where}: ${what}[${i}] is ${String(v)}, expected a finite number`,
+      );
     }
     out[i] = v;
   }
@@ -29,7 +32,12 @@ export function checkOrdered(min: Float64Array, max: Float64Array, where: string
 }
 
 /** Throws when a batch's channel count differs from the accumulated one. */
-export function checkChannels(expected: number, got: number, where: string, code: 'OBSERVER_INVALID_ARGUMENT' | 'OBSERVER_MERGE_MISMATCH'): void {
+export function checkChannels(
+  expected: number,
+  got: number,
+  where: string,
+  code: 'OBSERVER_INVALID_ARGUMENT' | 'OBSERVER_MERGE_MISMATCH',
+): void {
   if (expected !== got) {
     throw new QuantError(code, `${where}: ${got} channels where earlier batches had ${expected}`);
   }
@@ -39,7 +47,10 @@ export function checkChannels(expected: number, got: number, where: string, code
 export function axisOption(axis: unknown, where: string): number | null {
   if (axis === undefined || axis === null) return null;
   if (!Number.isInteger(axis)) {
-    throw new QuantError('OBSERVER_INVALID_ARGUMENT', `${where}: axis ${String(axis)} must be an integer (negative counts from the end)`);
+    throw new QuantError(
+      'OBSERVER_INVALID_ARGUMENT',
+      `${where}: axis ${String(axis)} must be an integer (negative counts from the end)`,
+    );
   }
   return axis as number;
 }

@@ -1,0 +1,12 @@
+import { expect, test } from 'vitest';
+
+test('public API is exactly this list', async () => {
+  expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "createHessianAccumulator",
+      "gptqQuantizeLayer",
+      "gptqQuantizeSequential",
+      "restoreHessianAccumulator",
+    ]
+  `);
+});

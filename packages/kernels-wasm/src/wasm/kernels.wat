@@ -1,0 +1,461 @@
+;; lowbit WebAssembly SIMD kernels (128-bit SIMD only).
+;;
+;; Assembled by scripts/build-wasm.ts with wabt into src/_generated/kernels-wasm-bytes.ts, twice: once with the
+;; memory import below as is, once with it made `shared` (for worker threads). Every pointer is a byte offset
+;; into the imported memory. Elements of a "chunk" share one scale (and zero point); chunks are contiguous.
+;;
+;; Bit-exactness notes (the pure-TS kernels of @lowbit/kernels are the reference):
+;; - integer quantization rounds q = rne(x / s) with the quotient taken in float64; the fast path computes
+;;   x * fl32(1 / s) in float32 and redoes a group of 16 elements in float64 whenever one of them lies within
+;;   1e-4 of a rounding tie (the float32 error is below 6.2e-5 for every in-range value);
+;; - float8_e4m3fn quantization encodes fl32(x / s) with saturating round-to-nearest-even, like the
+;;   reference's table encoder;
+;; - dequantization products are exact in float64 before the final rounding, so one float32 multiply matches.
+(module
+  (import "env" "memory" (memory 1 65536)) ;; @memory
+
+  ;; ---------------------------------------------------------------------------------------------------------
+  ;; range(x, nchunks, chunk, omin, omax) -> nonFinite
+  ;; Per chunk c: omin[c] = min, omax[c] = max of the chunk's float32 values. Returns 1 when any value is NaN
+  ;; or infinite (the caller then takes the reference path), else 0.
+  (func (export "range") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $omin i32) (param $omax i32)
+    (result i32)
+    (local $c i32) (local $p i32) (local $end i32) (local $vend i32)
+    (local $mn0 v128) (local $mx0 v128) (local $mn1 v128) (local $mx1 v128) (local $bad v128)
+    (local $v v128) (local $w v128) (local $smin f32) (local $smax f32) (local $s f32) (local $badf f32)
+    (local.set $p (local.get $x))
+    (block $done
+      (loop $chunks
+        (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
+        (local.set $mn0 (v128.const f32x4 inf inf inf inf))
+        (local.set $mn1 (v128.const f32x4 inf inf inf inf))
+        (local.set $mx0 (v128.const f32x4 -inf -inf -inf -inf))
+        (local.set $mx1 (v128.const f32x4 -inf -inf -inf -inf))
+        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
+        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $chunk) (i32.const -8)) (i32.const 2))))
+        (block $b8
+          (loop $l8
+            (br_if $b8 (i32.ge_u (local.get $p) (local.get $vend)))
+            (local.set $v (v128.load (local.get $p)))
+            (local.set $w (v128.load offset=16 (local.get $p)))
+            (local.set $mn0 (f32x4.pmin (local.get $mn0) (local.get $v)))
+            (local.set $mx0 (f32x4.pmax (local.get $mx0) (local.get $v)))
+            (local.set $mn1 (f32x4.pmin (local.get $mn1) (local.get $w)))
+            (local.set $mx1 (f32x4.pmax (local.get $mx1) (local.get $w)))
+            (local.set $bad
+              (f32x4.add (local.get $bad)
+                (f32x4.add (f32x4.sub (local.get $v) (local.get $v)) (f32x4.sub (local.get $w) (local.get $w)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (br $l8)))
+        (local.set $mn0 (f32x4.pmin (local.get $mn0) (local.get $mn1)))
+        (local.set $mx0 (f32x4.pmax (local.get $mx0) (local.get $mx1)))
+        (local.set $smin (f32x4.extract_lane 0 (local.get $mn0)))
+        (local.set $smax (f32x4.extract_lane 0 (local.get $mx0)))
+        (local.set $s (f32x4.extract_lane 1 (local.get $mn0)))
+        (if (f32.lt (local.get $s) (local.get $smin)) (then (local.set $smin (local.get $s))))
+        (local.set $s (f32x4.extract_lane 2 (local.get $mn0)))
+        (if (f32.lt (local.get $s) (local.get $smin)) (then (local.set $smin (local.get $s))))
+        (local.set $s (f32x4.extract_lane 3 (local.get $mn0)))
+        (if (f32.lt (local.get $s) (local.get $smin)) (then (local.set $smin (local.get $s))))
+        (local.set $s (f32x4.extract_lane 1 (local.get $mx0)))
+        (if (f32.gt (local.get $s) (local.get $smax)) (then (local.set $smax (local.get $s))))
+        (local.set $s (f32x4.extract_lane 2 (local.get $mx0)))
+        (if (f32.gt (local.get $s) (local.get $smax)) (then (local.set $smax (local.get $s))))
+        (local.set $s (f32x4.extract_lane 3 (local.get $mx0)))
+        (if (f32.gt (local.get $s) (local.get $smax)) (then (local.set $smax (local.get $s))))
+        (block $b1
+          (loop $l1
+            (br_if $b1 (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $s (f32.load (local.get $p)))
+            (local.set $badf (f32.add (local.get $badf) (f32.sub (local.get $s) (local.get $s))))
+            (if (f32.lt (local.get $s) (local.get $smin)) (then (local.set $smin (local.get $s))))
+            (if (f32.gt (local.get $s) (local.get $smax)) (then (local.set $smax (local.get $s))))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (br $l1)))
+        (f32.store (i32.add (local.get $omin) (i32.shl (local.get $c) (i32.const 2))) (local.get $smin))
+        (f32.store (i32.add (local.get $omax) (i32.shl (local.get $c) (i32.const 2))) (local.get $smax))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $chunks)))
+    (i32.or
+      (v128.any_true (f32x4.ne (local.get $bad) (local.get $bad)))
+      (f32.ne (local.get $badf) (local.get $badf))))
+
+  ;; ---------------------------------------------------------------------------------------------------------
+  ;; quant_int(x, nchunks, chunk, scales, zps, qmin, qmax, unsigned, out) -> nonFinite
+  ;; One code byte per element: clamp(rne(x / s) + z, qmin, qmax), s = scales[c] (f32), z = zps[c] (i32).
+  ;; `unsigned` selects the byte range [0, 255] (uint8 / uint4) instead of [-128, 127].
+  (func (export "quant_int") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $scales i32)
+    (param $zps i32) (param $qmin i32) (param $qmax i32) (param $uns i32) (param $out i32) (result i32)
+    (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $vend i32) (local $z i32)
+    (local $s f32) (local $s64 f64) (local $e f64) (local $lo f64) (local $hi f64) (local $xv f32) (local $badf f32)
+    (local $inv v128) (local $vs64 v128) (local $z16 v128) (local $lo8 v128) (local $hi8 v128)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $tie v128) (local $bad v128) (local $a v128) (local $b v128) (local $t v128)
+    (local.set $p (local.get $x))
+    (local.set $o (local.get $out))
+    (local.set $lo8 (i8x16.splat (local.get $qmin)))
+    (local.set $hi8 (i8x16.splat (local.get $qmax)))
+    (block $done
+      (loop $chunks
+        (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
+        (local.set $s (f32.load (i32.add (local.get $scales) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $z (i32.load (i32.add (local.get $zps) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $s64 (f64.promote_f32 (local.get $s)))
+        (local.set $inv (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
+        (local.set $vs64 (f64x2.splat (local.get $s64)))
+        (local.set $z16 (i16x8.splat (local.get $z)))
+        (local.set $lo (f64.convert_i32_s (i32.sub (local.get $qmin) (local.get $z))))
+        (local.set $hi (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $z))))
+        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
+        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $chunk) (i32.const -16)) (i32.const 2))))
+        (block $b16
+          (loop $l16
+            (br_if $b16 (i32.ge_u (local.get $p) (local.get $vend)))
+            (local.set $v0 (f32x4.mul (v128.load (local.get $p)) (local.get $inv)))
+            (local.set $v1 (f32x4.mul (v128.load offset=16 (local.get $p)) (local.get $inv)))
+            (local.set $v2 (f32x4.mul (v128.load offset=32 (local.get $p)) (local.get $inv)))
+            (local.set $v3 (f32x4.mul (v128.load offset=48 (local.get $p)) (local.get $inv)))
+            (local.set $bad
+              (f32x4.add (local.get $bad)
+                (f32x4.add
+                  (f32x4.add (f32x4.sub (local.get $v0) (local.get $v0)) (f32x4.sub (local.get $v1) (local.get $v1)))
+                  (f32x4.add (f32x4.sub (local.get $v2) (local.get $v2)) (f32x4.sub (local.get $v3) (local.get $v3))))))
+            (local.set $r0 (f32x4.nearest (local.get $v0)))
+            (local.set $r1 (f32x4.nearest (local.get $v1)))
+            (local.set $r2 (f32x4.nearest (local.get $v2)))
+            (local.set $r3 (f32x4.nearest (local.get $v3)))
+            (local.set $tie
+              (v128.or
+                (v128.or
+                  (f32x4.gt (f32x4.abs (f32x4.sub (local.get $v0) (local.get $r0))) (v128.const f32x4 0.4999 0.4999 0.4999 0.4999))
+                  (f32x4.gt (f32x4.abs (f32x4.sub (local.get $v1) (local.get $r1))) (v128.const f32x4 0.4999 0.4999 0.4999 0.4999)))
+                (v128.or
+                  (f32x4.gt (f32x4.abs (f32x4.sub (local.get $v2) (local.get $r2))) (v128.const f32x4 0.4999 0.4999 0.4999 0.4999))
+                  (f32x4.gt (f32x4.abs (f32x4.sub (local.get $v3) (local.get $r3))) (v128.const f32x4 0.4999 0.4999 0.4999 0.4999)))))
+            (if (v128.any_true (local.get $tie))
+              (then
+                ;; Near a tie: the quotient in float64, exactly as the reference takes it.
+                (local.set $t (v128.load (local.get $p)))
+                (local.set $r0
+                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4 (local.get $t)) (local.get $vs64))))
+                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4
+                      (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t))) (local.get $vs64))))))
+                (local.set $t (v128.load offset=16 (local.get $p)))
+                (local.set $r1
+                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4 (local.get $t)) (local.get $vs64))))
+                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4
+                      (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t))) (local.get $vs64))))))
+                (local.set $t (v128.load offset=32 (local.get $p)))
+                (local.set $r2
+                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4 (local.get $t)) (local.get $vs64))))
+                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4
+                      (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t))) (local.get $vs64))))))
+                (local.set $t (v128.load offset=48 (local.get $p)))
+                (local.set $r3
+                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4 (local.get $t)) (local.get $vs64))))
+                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4
+                      (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t))) (local.get $vs64))))))))
+            ;; Saturating narrows clamp far-out values; the zero point is added with saturation in 16 bits.
+            (local.set $a
+              (i16x8.add_sat_s
+                (i16x8.narrow_i32x4_s (i32x4.trunc_sat_f32x4_s (local.get $r0)) (i32x4.trunc_sat_f32x4_s (local.get $r1)))
+                (local.get $z16)))
+            (local.set $b
+              (i16x8.add_sat_s
+                (i16x8.narrow_i32x4_s (i32x4.trunc_sat_f32x4_s (local.get $r2)) (i32x4.trunc_sat_f32x4_s (local.get $r3)))
+                (local.get $z16)))
+            (if (local.get $uns)
+              (then
+                (v128.store (local.get $o)
+                  (i8x16.min_u (i8x16.max_u (i8x16.narrow_i16x8_u (local.get $a) (local.get $b)) (local.get $lo8))
+                    (local.get $hi8))))
+              (else
+                (v128.store (local.get $o)
+                  (i8x16.min_s (i8x16.max_s (i8x16.narrow_i16x8_s (local.get $a) (local.get $b)) (local.get $lo8))
+                    (local.get $hi8)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 64)))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br $l16)))
+        (block $b1
+          (loop $l1
+            (br_if $b1 (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $xv (f32.load (local.get $p)))
+            (local.set $badf (f32.add (local.get $badf) (f32.sub (local.get $xv) (local.get $xv))))
+            (local.set $e (f64.div (f64.promote_f32 (local.get $xv)) (local.get $s64)))
+            (local.set $e (f64.min (f64.max (f64.nearest (local.get $e)) (local.get $lo)) (local.get $hi)))
+            (i32.store8 (local.get $o) (i32.add (i32.trunc_sat_f64_s (local.get $e)) (local.get $z)))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $o (i32.add (local.get $o) (i32.const 1)))
+            (br $l1)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $chunks)))
+    (i32.or
+      (v128.any_true (f32x4.ne (local.get $bad) (local.get $bad)))
+      (f32.ne (local.get $badf) (local.get $badf))))
+
+  ;; ---------------------------------------------------------------------------------------------------------
+  ;; dequant_int(codes, nchunks, chunk, scales, zps, unsigned, out): out = f32(code - z) * s per element.
+  (func (export "dequant_int") (param $q i32) (param $nchunks i32) (param $chunk i32) (param $scales i32)
+    (param $zps i32) (param $uns i32) (param $out i32)
+    (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $vend i32) (local $z i32) (local $code i32)
+    (local $s f32) (local $vs v128) (local $z16 v128) (local $v v128) (local $a v128) (local $b v128)
+    (local.set $p (local.get $q))
+    (local.set $o (local.get $out))
+    (block $done
+      (loop $chunks
+        (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
+        (local.set $s (f32.load (i32.add (local.get $scales) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $z (i32.load (i32.add (local.get $zps) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $vs (f32x4.splat (local.get $s)))
+        (local.set $z16 (i16x8.splat (local.get $z)))
+        (local.set $end (i32.add (local.get $p) (local.get $chunk)))
+        (local.set $vend (i32.add (local.get $p) (i32.and (local.get $chunk) (i32.const -16))))
+        (block $b16
+          (loop $l16
+            (br_if $b16 (i32.ge_u (local.get $p) (local.get $vend)))
+            (local.set $v (v128.load (local.get $p)))
+            (if (local.get $uns)
+              (then
+                (local.set $a (i16x8.extend_low_i8x16_u (local.get $v)))
+                (local.set $b (i16x8.extend_high_i8x16_u (local.get $v))))
+              (else
+                (local.set $a (i16x8.extend_low_i8x16_s (local.get $v)))
+                (local.set $b (i16x8.extend_high_i8x16_s (local.get $v)))))
+            (local.set $a (i16x8.sub (local.get $a) (local.get $z16)))
+            (local.set $b (i16x8.sub (local.get $b) (local.get $z16)))
+            (v128.store (local.get $o)
+              (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $a))) (local.get $vs)))
+            (v128.store offset=16 (local.get $o)
+              (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $a))) (local.get $vs)))
+            (v128.store offset=32 (local.get $o)
+              (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $b))) (local.get $vs)))
+            (v128.store offset=48 (local.get $o)
+              (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $b))) (local.get $vs)))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $o (i32.add (local.get $o) (i32.const 64)))
+            (br $l16)))
+        (block $b1
+          (loop $l1
+            (br_if $b1 (i32.ge_u (local.get $p) (local.get $end)))
+            (if (local.get $uns)
+              (then (local.set $code (i32.load8_u (local.get $p))))
+              (else (local.set $code (i32.load8_s (local.get $p)))))
+            (f32.store (local.get $o)
+              (f32.mul (f32.convert_i32_s (i32.sub (local.get $code) (local.get $z))) (local.get $s)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (local.set $o (i32.add (local.get $o) (i32.const 4)))
+            (br $l1)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $chunks))))
+
+  ;; ---------------------------------------------------------------------------------------------------------
+  ;; pack4(src, n, dst): n code bytes -> ceil(n / 2) bytes, element 2j in the low nibble of byte j.
+  (func (export "pack4") (param $src i32) (param $n i32) (param $dst i32)
+    (local $i i32) (local $vn i32) (local $a v128) (local $b v128) (local $lo i32)
+    (local.set $vn (i32.and (local.get $n) (i32.const -32)))
+    (block $b32
+      (loop $l32
+        (br_if $b32 (i32.ge_u (local.get $i) (local.get $vn)))
+        (local.set $a (v128.and (v128.load (i32.add (local.get $src) (local.get $i))) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+        (local.set $b (v128.and (v128.load offset=16 (i32.add (local.get $src) (local.get $i))) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+        (local.set $a (v128.or (local.get $a) (i16x8.shr_u (local.get $a) (i32.const 4))))
+        (local.set $b (v128.or (local.get $b) (i16x8.shr_u (local.get $b) (i32.const 4))))
+        (v128.store (i32.add (local.get $dst) (i32.shr_u (local.get $i) (i32.const 1)))
+          (i8x16.shuffle 0 2 4 6 8 10 12 14 16 18 20 22 24 26 28 30 (local.get $a) (local.get $b)))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br $l32)))
+    (block $b1
+      (loop $l1
+        (br_if $b1 (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $lo (i32.and (i32.load8_u (i32.add (local.get $src) (local.get $i))) (i32.const 15)))
+        (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $n))
+          (then
+            (local.set $lo
+              (i32.or (local.get $lo)
+                (i32.shl (i32.and (i32.load8_u offset=1 (i32.add (local.get $src) (local.get $i))) (i32.const 15)) (i32.const 4))))))
+        (i32.store8 (i32.add (local.get $dst) (i32.shr_u (local.get $i) (i32.const 1))) (local.get $lo))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $l1))))
+
+  ;; ---------------------------------------------------------------------------------------------------------
+  ;; unpack4(src, n, signed, dst): the inverse of pack4; signed nibbles are sign-extended to bytes.
+  (func (export "unpack4") (param $src i32) (param $n i32) (param $signed i32) (param $dst i32)
+    (local $i i32) (local $vn i32) (local $p v128) (local $lo v128) (local $hi v128) (local $v i32)
+    (local.set $vn (i32.and (local.get $n) (i32.const -32)))
+    (block $b32
+      (loop $l32
+        (br_if $b32 (i32.ge_u (local.get $i) (local.get $vn)))
+        (local.set $p (v128.load (i32.add (local.get $src) (i32.shr_u (local.get $i) (i32.const 1)))))
+        (if (local.get $signed)
+          (then
+            (local.set $lo (i8x16.shr_s (i8x16.shl (local.get $p) (i32.const 4)) (i32.const 4)))
+            (local.set $hi (i8x16.shr_s (local.get $p) (i32.const 4))))
+          (else
+            (local.set $lo (v128.and (local.get $p) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+            (local.set $hi (i8x16.shr_u (local.get $p) (i32.const 4)))))
+        (v128.store (i32.add (local.get $dst) (local.get $i))
+          (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $lo) (local.get $hi)))
+        (v128.store offset=16 (i32.add (local.get $dst) (local.get $i))
+          (i8x16.shuffle 8 24 9 25 10 26 11 27 12 28 13 29 14 30 15 31 (local.get $lo) (local.get $hi)))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br $l32)))
+    (block $b1
+      (loop $l1
+        (br_if $b1 (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $v
+          (i32.and
+            (i32.shr_u (i32.load8_u (i32.add (local.get $src) (i32.shr_u (local.get $i) (i32.const 1))))
+              (i32.shl (i32.and (local.get $i) (i32.const 1)) (i32.const 2)))
+            (i32.const 15)))
+        (if (local.get $signed)
+          (then (local.set $v (i32.shr_s (i32.shl (local.get $v) (i32.const 28)) (i32.const 28)))))
+        (i32.store8 (i32.add (local.get $dst) (local.get $i)) (local.get $v))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l1))))
+
+  ;; ---------------------------------------------------------------------------------------------------------
+  ;; quant_e4m3(x, nchunks, chunk, scales, out) -> nonFinite
+  ;; code = float8_e4m3fn(fl32(x / s)), round to nearest even, saturating to +-448 (code 0x7E / 0xFE).
+  (func (export "quant_e4m3") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $scales i32)
+    (param $out i32) (result i32)
+    (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $vend i32)
+    (local $s f32) (local $vs v128) (local $bad v128) (local $badf f32) (local $xv f32)
+    (local $y v128) (local $a v128) (local $n v128) (local $sm v128)
+    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
+    (local $ys f32) (local $as i32) (local $ns i32) (local $k i32)
+    (local.set $p (local.get $x))
+    (local.set $o (local.get $out))
+    (block $done
+      (loop $chunks
+        (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
+        (local.set $s (f32.load (i32.add (local.get $scales) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $vs (f32x4.splat (local.get $s)))
+        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
+        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $chunk) (i32.const -16)) (i32.const 2))))
+        (block $b16
+          (loop $l16
+            (br_if $b16 (i32.ge_u (local.get $p) (local.get $vend)))
+            (local.set $k (i32.const 0))
+            ;; four vectors of 4 elements; each encoded with the same sequence
+            (loop $four
+              (local.set $y (v128.load (i32.add (local.get $p) (i32.shl (local.get $k) (i32.const 4)))))
+              (local.set $bad (f32x4.add (local.get $bad) (f32x4.sub (local.get $y) (local.get $y))))
+              (local.set $y (f32x4.div (local.get $y) (local.get $vs)))
+              (local.set $a (v128.and (local.get $y) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+              ;; normal range: round the float32 bits to 3 mantissa bits (ties to even) and rebias 127 -> 7
+              (local.set $n
+                (i32x4.min_s
+                  (i32x4.sub
+                    (i32x4.shr_u
+                      (i32x4.add
+                        (i32x4.add (local.get $a) (v128.const i32x4 0x7ffff 0x7ffff 0x7ffff 0x7ffff))
+                        (v128.and (i32x4.shr_u (local.get $a) (i32.const 20)) (v128.const i32x4 1 1 1 1)))
+                      (i32.const 20))
+                    (v128.const i32x4 960 960 960 960))
+                  (v128.const i32x4 126 126 126 126)))
+              ;; subnormal range (below 2^-6): multiples of 2^-9
+              (local.set $sm
+                (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (local.get $a) (v128.const f32x4 512 512 512 512)))))
+              (local.set $n
+                (v128.or
+                  (v128.bitselect (local.get $sm) (local.get $n)
+                    (i32x4.lt_s (local.get $a) (v128.const i32x4 0x3c800000 0x3c800000 0x3c800000 0x3c800000)))
+                  (v128.and (i32x4.shr_u (local.get $y) (i32.const 24)) (v128.const i32x4 0x80 0x80 0x80 0x80))))
+              (if (i32.eqz (local.get $k)) (then (local.set $e0 (local.get $n))))
+              (if (i32.eq (local.get $k) (i32.const 1)) (then (local.set $e1 (local.get $n))))
+              (if (i32.eq (local.get $k) (i32.const 2)) (then (local.set $e2 (local.get $n))))
+              (if (i32.eq (local.get $k) (i32.const 3)) (then (local.set $e3 (local.get $n))))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br_if $four (i32.lt_u (local.get $k) (i32.const 4))))
+            (v128.store (local.get $o)
+              (i8x16.narrow_i16x8_u
+                (i16x8.narrow_i32x4_u (local.get $e0) (local.get $e1))
+                (i16x8.narrow_i32x4_u (local.get $e2) (local.get $e3))))
+            (local.set $p (i32.add (local.get $p) (i32.const 64)))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br $l16)))
+        (block $b1
+          (loop $l1
+            (br_if $b1 (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $xv (f32.load (local.get $p)))
+            (local.set $badf (f32.add (local.get $badf) (f32.sub (local.get $xv) (local.get $xv))))
+            (local.set $ys (f32.div (local.get $xv) (local.get $s)))
+            (local.set $as (i32.and (i32.reinterpret_f32 (local.get $ys)) (i32.const 0x7fffffff)))
+            (if (i32.lt_s (local.get $as) (i32.const 0x3c800000))
+              (then
+                (local.set $ns
+                  (i32.trunc_sat_f32_s (f32.nearest (f32.mul (f32.reinterpret_i32 (local.get $as)) (f32.const 512))))))
+              (else
+                (local.set $ns
+                  (i32.sub
+                    (i32.shr_u
+                      (i32.add (i32.add (local.get $as) (i32.const 0x7ffff))
+                        (i32.and (i32.shr_u (local.get $as) (i32.const 20)) (i32.const 1)))
+                      (i32.const 20))
+                    (i32.const 960)))
+                (if (i32.gt_s (local.get $ns) (i32.const 126)) (then (local.set $ns (i32.const 126))))))
+            (i32.store8 (local.get $o)
+              (i32.or (local.get $ns)
+                (i32.and (i32.shr_u (i32.reinterpret_f32 (local.get $ys)) (i32.const 24)) (i32.const 0x80))))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $o (i32.add (local.get $o) (i32.const 1)))
+            (br $l1)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $chunks)))
+    (i32.or
+      (v128.any_true (f32x4.ne (local.get $bad) (local.get $bad)))
+      (f32.ne (local.get $badf) (local.get $badf))))
+
+  ;; ---------------------------------------------------------------------------------------------------------
+  ;; dequant_e4m3(codes, nchunks, chunk, scales, out): out = decode(code) * s; the NaN codes 0x7F / 0xFF give NaN.
+  ;; decode: the code's low 7 bits moved to float32 bits 20..26 give 2^-120 times the value (subnormals included),
+  ;; so one multiply by 2^120 finishes it exactly.
+  (func (export "dequant_e4m3") (param $q i32) (param $nchunks i32) (param $chunk i32) (param $scales i32)
+    (param $out i32)
+    (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $vend i32) (local $k i32) (local $cs i32)
+    (local $s f32) (local $vs v128) (local $h v128) (local $i v128) (local $bits v128) (local $v v128) (local $sv f32)
+    (local.set $p (local.get $q))
+    (local.set $o (local.get $out))
+    (block $done
+      (loop $chunks
+        (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
+        (local.set $s (f32.load (i32.add (local.get $scales) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $vs (f32x4.splat (local.get $s)))
+        (local.set $end (i32.add (local.get $p) (local.get $chunk)))
+        (local.set $vend (i32.add (local.get $p) (i32.and (local.get $chunk) (i32.const -4))))
+        (block $b4
+          (loop $l4
+            (br_if $b4 (i32.ge_u (local.get $p) (local.get $vend)))
+            (local.set $i
+              (i32x4.extend_low_i16x8_s (i16x8.extend_low_i8x16_s (v128.load32_zero (local.get $p)))))
+            (local.set $bits
+              (v128.and (i32x4.shl (local.get $i) (i32.const 20))
+                (v128.const i32x4 0x87f00000 0x87f00000 0x87f00000 0x87f00000)))
+            (local.set $v (f32x4.mul (local.get $bits) (v128.const f32x4 0x1p+120 0x1p+120 0x1p+120 0x1p+120)))
+            (local.set $v
+              (v128.bitselect (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000) (local.get $v)
+                (i32x4.eq (v128.and (local.get $bits) (v128.const i32x4 0x7ff00000 0x7ff00000 0x7ff00000 0x7ff00000))
+                  (v128.const i32x4 0x07f00000 0x07f00000 0x07f00000 0x07f00000))))
+            (v128.store (local.get $o) (f32x4.mul (local.get $v) (local.get $vs)))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br $l4)))
+        (block $b1
+          (loop $l1
+            (br_if $b1 (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $cs (i32.and (i32.shl (i32.load8_s (local.get $p)) (i32.const 20)) (i32.const 0x87f00000)))
+            (local.set $sv (f32.mul (f32.reinterpret_i32 (local.get $cs)) (f32.const 0x1p+120)))
+            (if (i32.eq (i32.and (local.get $cs) (i32.const 0x7ff00000)) (i32.const 0x07f00000))
+              (then (local.set $sv (f32.const nan))))
+            (f32.store (local.get $o) (f32.mul (local.get $sv) (local.get $s)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (local.set $o (i32.add (local.get $o) (i32.const 4)))
+            (br $l1)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $chunks))))
+)
