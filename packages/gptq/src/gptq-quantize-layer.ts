@@ -1,4 +1,5 @@
 import { isQuantError, QuantError } from '@lowbit/dtypes';
+import type { DTypeRegistry } from '@lowbit/dtypes';
 import {
   assembleQuantizedTensor,
   createElementQuantizer,
@@ -44,6 +45,8 @@ export interface GptqLayerOptions {
    * same spec (each costs about rows * columns^2 / 2 multiply-adds). @defaultValue true
    */
   readonly measureError?: boolean;
+  /** Where the spec's dtype is looked up, for dtypes defined outside `@lowbit/dtypes` (int3...). @defaultValue the built-ins */
+  readonly registry?: DTypeRegistry;
 }
 
 /** Facts about one GPTQ run, for reports. */
@@ -145,10 +148,10 @@ export function gptqQuantizeLayer(
   const actOrder = options.actOrder ?? false;
   const wholeRow = layout.group === n;
   const staticGroups = wholeRow || (options.staticGroups ?? actOrder);
-  const eq = createElementQuantizer(spec);
+  const eq = createElementQuantizer(spec, options.registry ? { registry: options.registry } : {});
 
   const w = Float64Array.from(weight.data);
-  const params = new GroupParams(layout, spec);
+  const params = new GroupParams(layout, spec, options.registry);
   // Per-channel / per-tensor: parameters from the original weights, before dead columns are zeroed (reference).
   if (wholeRow) params.computeAll(w, n);
 
@@ -211,6 +214,7 @@ export function gptqQuantizeLayer(
         run,
         perm,
         actOrder && !staticGroups,
+        options.registry,
       );
       let outputErrorGptq: number | undefined;
       let outputErrorRtn: number | undefined;
@@ -218,7 +222,7 @@ export function gptqQuantizeLayer(
         const d = new Float64Array(rows * n);
         for (let i = 0; i < d.length; i++) d[i] = weight.data[i]! - result.dequantized.data[i]!;
         outputErrorGptq = quadraticFormSum(h, d, rows, n);
-        const rtn = fakeQuantize(weight, spec, { opKind });
+        const rtn = fakeQuantize(weight, spec, { opKind, ...(options.registry ? { registry: options.registry } : {}) });
         for (let i = 0; i < d.length; i++) d[i] = weight.data[i]! - rtn.data[i]!;
         outputErrorRtn = quadraticFormSum(h, d, rows, n);
       }
@@ -350,13 +354,15 @@ class GroupParams {
   readonly minvals: Float32Array | undefined;
   readonly #layout: MatrixBlocks;
   readonly #spec: QuantizationSpec;
+  readonly #registry: DTypeRegistry | undefined;
   readonly #min: Float64Array;
   readonly #max: Float64Array;
 
-  constructor(layout: MatrixBlocks, spec: QuantizationSpec) {
+  constructor(layout: MatrixBlocks, spec: QuantizationSpec, registry: DTypeRegistry | undefined) {
     const blocks = (layout.rows / layout.rowBlock) * (layout.columns / layout.group);
     this.#layout = layout;
     this.#spec = spec;
+    this.#registry = registry;
     this.scales = new Float32Array(blocks);
     this.offsets = new Float64Array(blocks);
     this.minvals = spec.qformulation === 'minval' ? new Float32Array(blocks) : undefined;
@@ -389,7 +395,7 @@ class GroupParams {
       mins[b] = lo;
       maxs[b] = hi;
     }
-    const qp = qparamsFromRange(mins, maxs, this.#spec, [rowBlock, group]);
+    const qp = qparamsFromRange(mins, maxs, this.#spec, [rowBlock, group], this.#registry);
     const groupsPerRow = columns / group;
     for (let b = 0; b < mins.length; b++) {
       const p = b * groupsPerRow + g;
@@ -419,6 +425,7 @@ function assemble(
   run: ColumnRun,
   perm: Int32Array,
   permuted: boolean,
+  registry: DTypeRegistry | undefined,
 ): Omit<GptqLayerResult, 'stats'> {
   const { rows, columns: n } = layout;
   const values = new Float32Array(rows * n);
@@ -432,6 +439,7 @@ function assemble(
     }
   }
   const zeroPoints = params.zeroPoints?.some((z) => z !== 0) ? params.zeroPoints : undefined;
+  const registryOption = registry ? { registry } : {};
   const common = {
     codes,
     scales: params.scales,
@@ -446,8 +454,9 @@ function assemble(
           spec: { ...spec, granularity: { type: 'per_block', blockSize: [layout.rowBlock, layout.group] } },
           shape: [rows, n],
           blockShape: [layout.rowBlock, layout.group],
+          ...registryOption,
         })
-      : assembleQuantizedTensor({ ...common, spec, shape: weight.shape, blockShape, opKind });
+      : assembleQuantizedTensor({ ...common, spec, shape: weight.shape, blockShape, opKind, ...registryOption });
   } catch (cause) {
     throw new QuantError('GPTQ_NUMERICAL_FAILURE', `${where}: could not assemble the quantized tensor`, { cause });
   }

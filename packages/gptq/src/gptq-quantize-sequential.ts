@@ -147,7 +147,7 @@ export async function gptqQuantizeSequential<A>(
   }
   const total = specs.size;
 
-  let current: A[] = [];
+  let current: (A | undefined)[] = [];
   for await (const batch of calibration) current.push(batch);
   if (current.length === 0) throw new QuantError('GPTQ_INVALID_ARGUMENT', `${fn}: calibration has no batches`);
   const batches = current.length;
@@ -181,7 +181,7 @@ export async function gptqQuantizeSequential<A>(
     const quantizable = stage.layers.filter((l) => specs.has(l.name));
     if (quantizable.length > 0) {
       for (let b = 0; b < batches; b++) {
-        await stage.forward(current[b]!, floatWeights, capture);
+        await stage.forward(current[b] as A, floatWeights, capture);
         options.onProgress?.({ ...base, phase: 'capture', batch: b, batches });
       }
     }
@@ -208,10 +208,10 @@ export async function gptqQuantizeSequential<A>(
       index++;
     }
     if (s === stages.length - 1) break;
-    const next: A[] = [];
+    const next: (A | undefined)[] = [];
     for (let b = 0; b < batches; b++) {
-      next.push(await stage.forward(current[b]!, quantizedWeights, undefined));
-      current[b] = undefined as unknown as A; // release the input as soon as it is consumed
+      next.push(await stage.forward(current[b] as A, quantizedWeights, undefined));
+      current[b] = undefined; // release the input as soon as it is consumed
       options.onProgress?.({ ...base, phase: 'propagate', batch: b, batches });
     }
     current = next;

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listDTypes } from '@lowbit/dtypes';
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 
 const SRC = join(import.meta.dirname, '../src');
 
@@ -29,7 +29,14 @@ test('src imports only its allowed packages and relative files, never Node built
 
 test('importing the package has no side effects and exposes only functions', async () => {
   const before = [...listDTypes()];
+  const globals = new Set(Object.keys(globalThis));
+  const log = vi.spyOn(console, 'log');
+  const warn = vi.spyOn(console, 'warn');
+  vi.resetModules();
   const mod = (await import('../src/index.js')) as Record<string, unknown>;
   expect([...listDTypes()]).toEqual(before);
+  expect(Object.keys(globalThis).filter((k) => !globals.has(k))).toEqual([]);
+  expect(log).not.toHaveBeenCalled();
+  expect(warn).not.toHaveBeenCalled();
   for (const [name, value] of Object.entries(mod)) expect(typeof value, name).toBe('function');
 });

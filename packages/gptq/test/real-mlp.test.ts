@@ -1,6 +1,7 @@
 // GPTQ against round-to-nearest on real weights and real activations: a 576-128-64-10 MLP trained here on
 // Fashion-MNIST (centre-cropped 24 x 24 images). Errors are measured directly as ||X W^T - X Q^T||^2 per row on
 // held-out rows (the t10k split), not through the layer's own stats.
+import { BUILTIN_DTYPES, createDTypeRegistry, defineIntDType } from '@lowbit/dtypes';
 import { fakeQuantize, matmul } from '@lowbit/kernels';
 import type { Tensor } from '@lowbit/kernels';
 import type { QuantizationSpec } from '@lowbit/spec';
@@ -17,12 +18,13 @@ const sym = (dtype: string, granularity: QuantizationSpec['granularity']): Quant
   qformulation: 'zp',
   granularity,
 });
-// int3 is not a built-in dtype and the kernels resolve dtypes from the built-in registry only, so the
-// sub-4-bit case uses int2.
+// int3 is not a built-in dtype: it is defined here through @lowbit/dtypes' public extension path and handed
+// to the kernels and GPTQ in a registry.
+const registry = createDTypeRegistry([...BUILTIN_DTYPES, defineIntDType({ name: 'int3', bits: 3, signed: true })]);
 const SPECS: Record<string, QuantizationSpec> = {
   'int4 per-channel': sym('int4', { type: 'per_channel' }),
   'int4 block-32': sym('int4', { type: 'per_block', blockSize: 32 }),
-  'int2 per-channel': sym('int2', { type: 'per_channel' }),
+  'int3 per-channel': sym('int3', { type: 'per_channel' }),
 };
 
 let mlp: Mlp;
@@ -75,9 +77,9 @@ describe('GPTQ vs RTN on a trained Fashion-MNIST MLP', () => {
       const weight: Tensor = { data: mlp.weights[l]!, shape: [outF, inF] };
       for (const [name, spec] of Object.entries(SPECS)) {
         const err = (q: Float32Array): number => outputError(heldInputs[l]!, held.count, weight.data, q, inF, outF);
-        const rtn = err(fakeQuantize(weight, spec, { opKind: 'linear' }).data);
-        const gptq = err(gptqQuantizeLayer(weight, acc, spec).dequantized.data);
-        const act = err(gptqQuantizeLayer(weight, acc, spec, { actOrder: true }).dequantized.data);
+        const rtn = err(fakeQuantize(weight, spec, { opKind: 'linear', registry }).data);
+        const gptq = err(gptqQuantizeLayer(weight, acc, spec, { registry }).dequantized.data);
+        const act = err(gptqQuantizeLayer(weight, acc, spec, { actOrder: true, registry }).dequantized.data);
         table.push(
           `| fc${l + 1} ${outF}x${inF} | ${name} | ${rtn.toFixed(4)} | ${gptq.toFixed(4)} | ${act.toFixed(4)} | ` +
             `${(gptq / rtn).toFixed(3)} | ${(act / rtn).toFixed(3)} |`,

@@ -1,4 +1,5 @@
 import { QuantError } from '@lowbit/dtypes';
+import type { DTypeRegistry } from '@lowbit/dtypes';
 import type { OpKind, QuantizationSpec, QuantizedTensor } from '@lowbit/spec';
 import { blockGeometry } from './_internal/block-geometry.js';
 import { specContext } from './_internal/spec-context.js';
@@ -18,6 +19,8 @@ export interface QuantizedTensorParts {
   readonly minvals?: Float32Array;
   /** Op kind used to record resolved granularity axes in the tensor's spec. */
   readonly opKind?: OpKind;
+  /** Where the spec's dtype is looked up. @defaultValue the built-in dtypes */
+  readonly registry?: DTypeRegistry;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface QuantizedTensorParts {
  */
 export function assembleQuantizedTensor(parts: QuantizedTensorParts): QuantizedTensor {
   const where = 'assembleQuantizedTensor';
-  const ctx = specContext(parts.spec, where);
+  const ctx = specContext(parts.spec, where, parts.registry);
   assertByteCodes(ctx, where);
   const g = blockGeometry(parts.shape, parts.blockShape, where);
   const qparams: {

@@ -1,3 +1,4 @@
+import type { DTypeRegistry } from '@lowbit/dtypes';
 import { resolveBlockShape } from '@lowbit/spec';
 import type { OpKind, QuantizationSpec } from '@lowbit/spec';
 import { qparamsFromRange } from './qparams.js';
@@ -18,6 +19,8 @@ export interface QuantizeOptions {
   readonly qparams?: QParams;
   /** NaN / Inf handling. @defaultValue `'error'` */
   readonly nonFinite?: NonFinitePolicy;
+  /** Where the spec's dtype is looked up, for dtypes defined outside `@lowbit/dtypes`. @defaultValue the built-ins */
+  readonly registry?: DTypeRegistry;
 }
 
 /** @internal Block shape for a tensor from options or the spec. */
@@ -46,5 +49,5 @@ export function chooseQParams(
   const blockShape = blockShapeFor(tensor, spec, options);
   const g = blockGeometry(tensor.shape, blockShape, where);
   const range = blockRange(tensor, g, options.nonFinite ?? 'error', where);
-  return qparamsFromRange(range.min, range.max, spec, blockShape);
+  return qparamsFromRange(range.min, range.max, spec, blockShape, options.registry);
 }

@@ -1,4 +1,5 @@
 import { QuantError } from '@lowbit/dtypes';
+import type { DTypeRegistry } from '@lowbit/dtypes';
 import type { QuantizedTensor } from '@lowbit/spec';
 import { blockGeometry } from './_internal/block-geometry.js';
 import { createChunkCodec } from './_internal/chunk-codec.js';
@@ -10,14 +11,20 @@ import { assertByteCodes, assertQParams, forEachChunk, MAX_RUN } from './quantiz
 import { shapeSize } from './tensor.js';
 import type { Tensor } from './tensor.js';
 
+/** Where a tensor's dtype is looked up, for dtypes defined outside `@lowbit/dtypes`. */
+export interface DTypeLookup {
+  /** @defaultValue the built-in dtypes */
+  readonly registry?: DTypeRegistry;
+}
+
 /**
  * Reconstructs float32 values from a {@link QuantizedTensor}: `x = s (q - zp)`, `x = s (q - qmin) + minval`,
  * or `x = decode(q) * s` for float dtypes, per block.
  * @throws QuantError `KERNELS_SHAPE_MISMATCH` / `KERNELS_INVALID_ARGUMENT` for an inconsistent tensor.
  */
-export function dequantize(q: QuantizedTensor): Tensor {
+export function dequantize(q: QuantizedTensor, options: DTypeLookup = {}): Tensor {
   const where = 'dequantize';
-  const ctx = specContext(q.spec, where);
+  const ctx = specContext(q.spec, where, options.registry);
   assertByteCodes(ctx, where);
   const g = blockGeometry(q.shape, q.blockShape, where);
   const qparams = qparamsOf(q);
@@ -62,9 +69,9 @@ export function assertStorageLength(q: QuantizedTensor, ctx: SpecContext, size: 
  * Every code of a quantized tensor as one integer per element (unpacked; integer values for int dtypes, bit
  * patterns for float dtypes).
  */
-export function unpackCodes(q: QuantizedTensor): Int32Array {
+export function unpackCodes(q: QuantizedTensor, options: DTypeLookup = {}): Int32Array {
   const where = 'unpackCodes';
-  const ctx = specContext(q.spec, where);
+  const ctx = specContext(q.spec, where, options.registry);
   const size = shapeSize(q.shape);
   assertStorageLength(q, ctx, size, where);
   const out = new Int32Array(size);

@@ -1,6 +1,7 @@
 import type { QuantizationSpec } from '@lowbit/spec';
 import { rne } from './_internal/round.js';
 import { specContext } from './_internal/spec-context.js';
+import type { DTypeLookup } from './dequantize.js';
 import { assertByteCodes } from './quantize.js';
 
 /**
@@ -30,8 +31,8 @@ export interface ElementQuantizer {
  * eq.dequantize(code, 0.05, 0);          // 0.35000000521540645 (float32 of 0.35)
  * ```
  */
-export function createElementQuantizer(spec: QuantizationSpec): ElementQuantizer {
-  const ctx = specContext(spec, 'createElementQuantizer');
+export function createElementQuantizer(spec: QuantizationSpec, options: DTypeLookup = {}): ElementQuantizer {
+  const ctx = specContext(spec, 'createElementQuantizer', options.registry);
   assertByteCodes(ctx, 'createElementQuantizer');
   const { qmin, qmax, dtype } = ctx;
   if (ctx.isFloat) {

@@ -1,11 +1,6 @@
-import { blockGeometry } from './_internal/block-geometry.js';
-import { createChunkCodec } from './_internal/chunk-codec.js';
-import { specContext } from './_internal/spec-context.js';
 import type { QuantizationSpec } from '@lowbit/spec';
-import { blockShapeFor, chooseQParams } from './choose-qparams.js';
 import type { QuantizeOptions } from './choose-qparams.js';
-import { assertByteCodes, assertQParams, forEachChunk, MAX_RUN } from './quantize.js';
-import { assertTensor } from './tensor.js';
+import { forEachChunk, MAX_RUN, prepareQuantization } from './quantize.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -15,15 +10,7 @@ import type { Tensor } from './tensor.js';
  * @throws QuantError as {@link quantize}.
  */
 export function fakeQuantize(tensor: Tensor, spec: QuantizationSpec, options: QuantizeOptions = {}): Tensor {
-  const where = 'fakeQuantize';
-  assertTensor(tensor, where);
-  const ctx = specContext(spec, where);
-  assertByteCodes(ctx, where);
-  const blockShape = blockShapeFor(tensor, spec, options);
-  const qparams = options.qparams ?? chooseQParams(tensor, spec, { ...options, blockShape });
-  const g = blockGeometry(tensor.shape, blockShape, where);
-  assertQParams(qparams, g, ctx, where);
-  const codec = createChunkCodec(ctx, qparams, options.nonFinite ?? 'error', where, tensor.shape);
+  const { g, codec } = prepareQuantization(tensor, spec, options, 'fakeQuantize');
   const out = new Float32Array(g.size);
   const scratch = new Int32Array(Math.min(g.chunk, MAX_RUN));
   forEachChunk(g, (start, len, b) => {

@@ -3,6 +3,7 @@ export type { QParams } from './qparams.js';
 export type { NonFinitePolicy, BlockRange } from './reduce-range.js';
 export type { QuantizeOptions } from './choose-qparams.js';
 export type { ElementQuantizer } from './element-quantizer.js';
+export type { DTypeLookup } from './dequantize.js';
 export type { QuantizedTensorParts } from './assemble.js';
 
 export { createTensor, shapeSize } from './tensor.js';

@@ -1,4 +1,5 @@
 import { QuantError } from '@lowbit/dtypes';
+import type { DTypeRegistry } from '@lowbit/dtypes';
 import type { QuantizationSpec } from '@lowbit/spec';
 import { rne } from './_internal/round.js';
 import { floorLog2, roundScale } from './_internal/scale-rounding.js';
@@ -42,9 +43,10 @@ export function qparamsFromRange(
   max: ArrayLike<number>,
   spec: QuantizationSpec,
   blockShape: readonly number[],
+  registry?: DTypeRegistry,
 ): QParams {
   const where = 'qparamsFromRange';
-  const ctx = specContext(spec, where);
+  const ctx = specContext(spec, where, registry);
   if (min.length !== max.length) {
     throw new QuantError(
       'KERNELS_INVALID_ARGUMENT',

@@ -4,6 +4,7 @@ import type { QuantizationSpec, QuantizedTensor } from '@lowbit/spec';
 import { blockGeometry } from './_internal/block-geometry.js';
 import type { BlockGeometry } from './_internal/block-geometry.js';
 import { createChunkCodec } from './_internal/chunk-codec.js';
+import type { ChunkCodec } from './_internal/chunk-codec.js';
 import { createCodeStorage, storeCodes } from './_internal/code-storage.js';
 import type { CodeStorage } from './_internal/code-storage.js';
 import { specContext } from './_internal/spec-context.js';
@@ -29,15 +30,7 @@ import type { Tensor } from './tensor.js';
  * `nonFinite: 'saturate'`), `KERNELS_SHAPE_MISMATCH`, `KERNELS_INVALID_ARGUMENT`, and the spec's own errors.
  */
 export function quantize(tensor: Tensor, spec: QuantizationSpec, options: QuantizeOptions = {}): QuantizedTensor {
-  const where = 'quantize';
-  assertTensor(tensor, where);
-  const ctx = specContext(spec, where);
-  assertByteCodes(ctx, where);
-  const blockShape = blockShapeFor(tensor, spec, options);
-  const qparams = options.qparams ?? chooseQParams(tensor, spec, { ...options, blockShape });
-  const g = blockGeometry(tensor.shape, blockShape, where);
-  assertQParams(qparams, g, ctx, where);
-  const codec = createChunkCodec(ctx, qparams, options.nonFinite ?? 'error', where, tensor.shape);
+  const { ctx, blockShape, qparams, g, codec } = prepareQuantization(tensor, spec, options, 'quantize');
   const data = createCodeStorage(ctx, g.size);
   const bits = ctx.dtype.bits;
   const run = new Int32Array(Math.min(g.chunk, MAX_RUN));
@@ -46,6 +39,36 @@ export function quantize(tensor: Tensor, spec: QuantizationSpec, options: Quanti
     storeCodes(data, bits, run, len, start);
   });
   return buildQuantizedTensor(ctx, tensor.shape, blockShape, data, qparams, options);
+}
+
+/** Everything a quantizing loop needs, validated. */
+export interface PreparedQuantization {
+  readonly ctx: SpecContext;
+  readonly blockShape: readonly number[];
+  readonly qparams: QParams;
+  readonly g: BlockGeometry;
+  readonly codec: ChunkCodec;
+}
+
+/**
+ * @internal Validates the tensor and spec, resolves the block shape, computes (or checks the given) qparams and
+ * builds the chunk codec: the shared front half of `quantize` and `fakeQuantize`.
+ */
+export function prepareQuantization(
+  tensor: Tensor,
+  spec: QuantizationSpec,
+  options: QuantizeOptions,
+  where: string,
+): PreparedQuantization {
+  assertTensor(tensor, where);
+  const ctx = specContext(spec, where, options.registry);
+  assertByteCodes(ctx, where);
+  const blockShape = blockShapeFor(tensor, spec, options);
+  const qparams = options.qparams ?? chooseQParams(tensor, spec, { ...options, blockShape });
+  const g = blockGeometry(tensor.shape, blockShape, where);
+  assertQParams(qparams, g, ctx, where);
+  const codec = createChunkCodec(ctx, qparams, options.nonFinite ?? 'error', where, tensor.shape);
+  return { ctx, blockShape, qparams, g, codec };
 }
 
 /** Longest run handed to a chunk loop at once, so scratch buffers stay small and cache-resident. */

@@ -121,3 +121,22 @@ describe('chooseQParams and block shapes', () => {
     expect(unpackCodes(again)).toEqual(unpackCodes(q));
   });
 });
+
+describe('dtypes defined outside @lowbit/dtypes', () => {
+  test('a registry with int3 flows through quantize, dequantize, codes and the element quantizer', async () => {
+    const { createDTypeRegistry, BUILTIN_DTYPES, defineIntDType } = await import('@lowbit/dtypes');
+    const { createElementQuantizer } = await import('../src/index.js');
+    const registry = createDTypeRegistry([...BUILTIN_DTYPES, defineIntDType({ name: 'int3', bits: 3, signed: true })]);
+    const s: QuantizationSpec = { ...base, dtype: 'int3', qscheme: 'symmetric', granularity: { type: 'per_tensor' } };
+    const t = { data: new Float32Array([-4, -1, 0, 1.4, 3.5]), shape: [5] };
+    expect(() => quantize(t, s)).toThrow(/int3/);
+    const q = quantize(t, s, { registry });
+    // s = 4 / ((3 - -4) / 2) = 8/7, stored as float32 slightly above 8/7, so -4/s = -3.4999999 -> -3;
+    // x/s = [-3.5-, -0.875, 0, 1.225, 3.0625] -> [-3, -1, 0, 1, 3]
+    expect(q.scales[0]).toBe(Math.fround(8 / 7));
+    expect([...unpackCodes(q, { registry })]).toEqual([-3, -1, 0, 1, 3]);
+    expect(q.data.length).toBe(2); // 5 x 3 bits = 15 bits
+    expect(dequantize(q, { registry }).data[4]).toBe(Math.fround(3 * Math.fround(8 / 7)));
+    expect(createElementQuantizer(s, { registry }).quantize(1.4, q.scales[0] as number, 0)).toBe(1);
+  });
+});

@@ -61,7 +61,7 @@ export async function evaluateClassifier(
   const FN = 'evaluateClassifier';
   const started = performance.now();
   const program = 'programs' in source ? await loadProgram(source) : source;
-  const bad = (m: string): never => {
+  const bad: (m: string) => never = (m) => {
     throw evalError('MILEVAL_INVALID_ARGUMENT', FN, m);
   };
   if (typeof images !== 'object' || images === null || !(images.data instanceof Uint8Array)) bad('images must come from readIdxImages');

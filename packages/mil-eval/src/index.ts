@@ -6,12 +6,14 @@
  */
 export type { ClassifierProgress, ClassifierResult, EvaluateClassifierOptions } from './evaluate-classifier.js';
 export type { IdxArray, IdxDataset, IdxImages } from './idx.js';
+export type { LayerInputRows } from './layer-input-rows.js';
 export type { LoadedProgram, LoadProgramOptions, MilValueInfo } from './load-program.js';
 export type { MilTensor } from './mil-tensor.js';
 export type { MilInput, OpEvent, RunProgramOptions } from './run-program.js';
 
 export { evaluateClassifier } from './evaluate-classifier.js';
 export { encodeIdx, idxToImages, parseIdx, readIdxDataset, readIdxImages, readIdxLabels } from './idx.js';
+export { layerInputRows } from './layer-input-rows.js';
 export { loadProgram } from './load-program.js';
 export { runProgram } from './run-program.js';
 export { listSupportedOps } from './supported-ops.js';

@@ -20,6 +20,8 @@ export interface OpEvent {
   readonly name: string;
   /** Tensor-valued parameters with a single binding (e.g. `x`, `weight` of a linear op). */
   readonly inputs: Readonly<Record<string, MilTensor>>;
+  /** String parameters (conv's `pad_type`, cast's `dtype`...). */
+  readonly strings: Readonly<Record<string, string>>;
   readonly outputs: readonly MilTensor[];
 }
 
@@ -29,6 +31,11 @@ export interface RunProgramOptions {
   readonly keep?: readonly string[];
   /** Called after every non-constant op, in program order (for calibration and activation capture). */
   readonly onOp?: (event: OpEvent) => void;
+  /**
+   * Values that replace constants (or constexpr-decoded weights) of the same name for this run, e.g. a layer's
+   * quantized-dequantized weight during sequential GPTQ. Shapes must match the constant's.
+   */
+  readonly overrides?: Readonly<Record<string, MilInput>>;
   /** Round the results of ops declared float16 to float16, as a float16 program stores them. @defaultValue true */
   readonly roundFloat16?: boolean;
 }
@@ -77,6 +84,16 @@ export function runProgram(
     }
     env.set(decl.name, { data: given.data, shape: [...shape], dtype: given.dtype ?? decl.dtype });
   }
+  for (const [name, value] of Object.entries(options.overrides ?? {})) {
+    const current = plan.constants.get(name);
+    if (current === undefined || isStringValue(current)) {
+      throw evalError('MILEVAL_INVALID_ARGUMENT', FN, `override "${name}" names no tensor constant of the program`);
+    }
+    if (!(value.data instanceof Float32Array) || value.data.length !== current.data.length || value.shape.length !== current.shape.length || value.shape.some((d, i) => d !== current.shape[i])) {
+      throw evalError('MILEVAL_INVALID_ARGUMENT', FN, `override "${name}" must have shape ${showShape(current.shape)} like the constant it replaces, got ${showShape(value.shape ?? [])}`);
+    }
+    env.set(name, { data: value.data, shape: current.shape, dtype: current.dtype });
+  }
   const round = options.roundFloat16 ?? true;
   const onOp = options.onOp;
   for (const step of plan.steps) {
@@ -98,11 +115,14 @@ export function runProgram(
     }
     if (onOp !== undefined) {
       const seen: Record<string, MilTensor> = {};
+      const strings: Record<string, string> = {};
       for (const [param, values] of args) {
         const v = values[0];
-        if (values.length === 1 && v !== undefined && !isStringValue(v)) seen[param] = v;
+        if (values.length !== 1 || v === undefined) continue;
+        if (!isStringValue(v)) seen[param] = v;
+        else if (v.strings.length === 1) strings[param] = v.strings[0] as string;
       }
-      onOp({ type: step.type, name: step.name, inputs: seen, outputs: results });
+      onOp({ type: step.type, name: step.name, inputs: seen, strings, outputs: results });
     }
   }
   const out: Record<string, MilTensor> = {};

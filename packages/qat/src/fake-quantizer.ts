@@ -184,7 +184,10 @@ export function createFakeQuantizer(options: FakeQuantizerOptions): FakeQuantize
     );
   }
   const gradScaleOption = options.gradScale ?? 'auto';
-  if (gradScaleOption !== 'auto' && !(typeof gradScaleOption === 'number' && gradScaleOption >= 0 && gradScaleOption < Infinity)) {
+  if (
+    gradScaleOption !== 'auto' &&
+    !(typeof gradScaleOption === 'number' && gradScaleOption >= 0 && gradScaleOption < Infinity)
+  ) {
     throw new QuantError(
       'QAT_INVALID_ARGUMENT',
       `${where}: gradScale ${String(gradScaleOption)} must be 'auto' or a finite number >= 0`,
@@ -250,7 +253,8 @@ export function createFakeQuantizer(options: FakeQuantizerOptions): FakeQuantize
     scales = Float64Array.from(qp.scales);
     if (hasOffset) {
       if (facts.minval) offsets = qp.minvals ? Float64Array.from(qp.minvals) : new Float64Array(n);
-      else offsets = qp.zeroPoints ? Float64Array.from(qp.zeroPoints) : new Float64Array(n).fill(facts.implicitZeroPoint);
+      else
+        offsets = qp.zeroPoints ? Float64Array.from(qp.zeroPoints) : new Float64Array(n).fill(facts.implicitZeroPoint);
     } else if (!facts.isFloat) {
       offsets = qp.zeroPoints ? Float64Array.from(qp.zeroPoints) : new Float64Array(n).fill(facts.implicitZeroPoint);
     } else {
@@ -265,7 +269,12 @@ export function createFakeQuantizer(options: FakeQuantizerOptions): FakeQuantize
     const n = scales.length;
     const s32 = new Float32Array(n);
     for (let b = 0; b < n; b++) s32[b] = roundLearnedScale(scales[b] as number, scaleDtype);
-    const result: { blockShape: readonly number[]; scales: Float32Array; zeroPoints?: Int32Array; minvals?: Float32Array } = {
+    const result: {
+      blockShape: readonly number[];
+      scales: Float32Array;
+      zeroPoints?: Int32Array;
+      minvals?: Float32Array;
+    } = {
       blockShape: [...blockShape],
       scales: s32,
     };
@@ -405,12 +414,25 @@ export function createFakeQuantizer(options: FakeQuantizerOptions): FakeQuantize
       ensureParams(x, blockShape);
       const qp = current(blockShape);
       const xhat = fakeQuantize(x, baseSpec, { qparams: qp }).data;
-      return stePass(facts, x.data, xhat, gradOut, blockOf, qp, learnScale, learnOffset, gradScaleFor(x.data.length, n));
+      return stePass(
+        facts,
+        x.data,
+        xhat,
+        gradOut,
+        blockOf,
+        qp,
+        learnScale,
+        learnOffset,
+        gradScaleFor(x.data.length, n),
+      );
     },
     applyGradients(gradients, learningRate) {
       const fn = 'FakeQuantizer.applyGradients';
       if (!(typeof learningRate === 'number' && Number.isFinite(learningRate))) {
-        throw new QuantError('QAT_INVALID_ARGUMENT', `${fn}: learningRate ${String(learningRate)} must be a finite number`);
+        throw new QuantError(
+          'QAT_INVALID_ARGUMENT',
+          `${fn}: learningRate ${String(learningRate)} must be a finite number`,
+        );
       }
       if (scales === null) return;
       const gs = gradients.scales;
@@ -469,7 +491,11 @@ function describeGranularity(spec: QuantizationSpec): string {
   return g.type === 'per_block' ? `per_block ${JSON.stringify(g.blockSize)}` : g.type;
 }
 
-function withParams(input: Float32Array, scales: Float32Array | null, offsets: Float32Array | null): FakeQuantizerGradients {
+function withParams(
+  input: Float32Array,
+  scales: Float32Array | null,
+  offsets: Float32Array | null,
+): FakeQuantizerGradients {
   const out: { input: Float32Array; scales?: Float32Array; offsets?: Float32Array } = { input };
   if (scales !== null) out.scales = scales;
   if (offsets !== null) out.offsets = offsets;

@@ -105,7 +105,10 @@ function readValue(w: QatWeight): Tensor {
 export function prepare(model: QatModel, config: QatConfig): QatSession {
   const where = 'prepare';
   if (typeof model !== 'object' || model === null || !Array.isArray(model.weights)) {
-    throw new QuantError('QAT_INVALID_ARGUMENT', `${where}: model must be { weights: QatWeight[], activations?: QatActivation[] }`);
+    throw new QuantError(
+      'QAT_INVALID_ARGUMENT',
+      `${where}: model must be { weights: QatWeight[], activations?: QatActivation[] }`,
+    );
   }
   if (typeof config !== 'object' || config === null) {
     throw new QuantError('QAT_INVALID_ARGUMENT', `${where}: config must be { quantization, ... }`);
@@ -125,7 +128,10 @@ export function prepare(model: QatModel, config: QatConfig): QatSession {
       throw new QuantError('QAT_INVALID_ARGUMENT', `${where}: model.weights[${i}] must be { name, opType, value }`);
     }
     if (seen.has(w.name)) {
-      throw new QuantError('QAT_INVALID_ARGUMENT', `${where}: weight name '${w.name}' appears twice; names must be unique`);
+      throw new QuantError(
+        'QAT_INVALID_ARGUMENT',
+        `${where}: weight name '${w.name}' appears twice; names must be unique`,
+      );
     }
     seen.add(w.name);
     const value = readValue(w);

@@ -58,7 +58,11 @@ const NAMES: readonly QatMilestoneName[] = [
 export function createQatSchedule(milestones: QatMilestones | null = null): QatSchedule {
   const where = 'createQatSchedule';
   if (milestones !== null) {
-    if (!Array.isArray(milestones) || milestones.length !== 4 || !milestones.every((m) => Number.isSafeInteger(m) && m >= -1)) {
+    if (
+      !Array.isArray(milestones) ||
+      milestones.length !== 4 ||
+      !milestones.every((m) => Number.isSafeInteger(m) && m >= -1)
+    ) {
       throw new QuantError(
         'QAT_INVALID_ARGUMENT',
         `${where}: milestones ${JSON.stringify(milestones)} must be 4 integers >= -1 ` +
@@ -74,7 +78,7 @@ export function createQatSchedule(milestones: QatMilestones | null = null): QatS
       );
     }
   }
-  const fixed: QatMilestones | null = milestones === null ? null : [...milestones] as unknown as QatMilestones;
+  const fixed: QatMilestones | null = milestones === null ? null : ([...milestones] as unknown as QatMilestones);
   let count = 0;
   let observersEnabled = fixed === null;
   let fakeQuantEnabled = fixed === null;

@@ -22,7 +22,13 @@ const W4_BLOCK16: QuantizationConfig = {
 const W4A8: QuantizationConfig = {
   version: 1,
   global: getPreset('w4').global!,
-  activation: { version: 1, dtype: 'uint8', qscheme: 'asymmetric', qformulation: 'zp', granularity: { type: 'per_tensor' } },
+  activation: {
+    version: 1,
+    dtype: 'uint8',
+    qscheme: 'asymmetric',
+    qformulation: 'zp',
+    granularity: { type: 'per_tensor' },
+  },
   minSize: 0,
 };
 

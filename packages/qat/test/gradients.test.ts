@@ -63,7 +63,8 @@ describe('zp formulation: STE input gradient and LSQ / LSQ+ parameter gradients'
             const i = r * COLS + c;
             const b = blockId(spec, r, c, COLS);
             const s = qp.scales[b]!;
-            const z = qp.zeroPoints?.[b] ?? (qscheme === 'asymmetric' ? 0 : Math.floor((range.qmax + range.qmin + 1) / 2));
+            const z =
+              qp.zeroPoints?.[b] ?? (qscheme === 'asymmetric' ? 0 : Math.floor((range.qmax + range.qmin + 1) / 2));
             const xi = x[i]!;
             const h = 1e-3 * s;
             const edgeLo = (range.qmin - z - 0.5) * s;
@@ -101,7 +102,8 @@ describe('zp formulation: STE input gradient and LSQ / LSQ+ parameter gradients'
             const i = r * COLS + c;
             const b = blockId(spec, r, c, COLS);
             const s = qp.scales[b]!;
-            const z = qp.zeroPoints?.[b] ?? (qscheme === 'asymmetric' ? 0 : Math.floor((range.qmax + range.qmin + 1) / 2));
+            const z =
+              qp.zeroPoints?.[b] ?? (qscheme === 'asymmetric' ? 0 : Math.floor((range.qmax + range.qmin + 1) / 2));
             const v = x[i]! / s;
             const region = regionZp(x[i]!, s, z, range);
             if (region === 0) ds[b] = ds[b]! + g[i]! * (rhe(v) - v);
@@ -160,46 +162,57 @@ describe('zp formulation: STE input gradient and LSQ / LSQ+ parameter gradients'
 describe('minval formulation (LSQ+)', () => {
   test('input, scale and minval gradients match the closed form', () => {
     fc.assert(
-      fc.property(fc.constantFrom('uint4', 'int4', 'uint8'), fc.constantFrom(...granularities), matrixPair, (dtype, granularity, { rows, x0, x1, g }) => {
-        const spec: QuantizationSpec = { version: 1, dtype, qscheme: 'asymmetric', qformulation: 'minval', granularity };
-        const { qmin, qmax } = quantRange(spec);
-        const levels = qmax - qmin;
-        const fq = createFakeQuantizer({ spec, opKind: 'linear', learning: 'lsq_plus' });
-        fq.forward({ data: Float32Array.from(x0), shape: [rows, COLS] });
-        fq.observerEnabled = false;
-        const x = Float32Array.from(x1, (v) => v * 1.7 - 0.3);
-        const grads = fq.backward(g, { data: x, shape: [rows, COLS] });
-        const qp = fq.qparams()!;
-        const nBlocks = qp.scales.length;
-        const gf = 1 / Math.sqrt(((rows * COLS) / nBlocks) * levels);
-        const ds = new Float64Array(nBlocks);
-        const dm = new Float64Array(nBlocks);
-        for (let r = 0; r < rows; r++) {
-          for (let c = 0; c < COLS; c++) {
-            const i = r * COLS + c;
-            const b = blockId(spec, r, c, COLS);
-            const s = qp.scales[b]!;
-            const m = qp.minvals![b]!;
-            const v = (x[i]! - m) / s;
-            const code = rhe(v);
-            if (code < 0) {
-              dm[b] = dm[b]! + g[i]!;
-              expect(grads.input[i]).toBe(0);
-            } else if (code > levels) {
-              ds[b] = ds[b]! + g[i]! * levels;
-              dm[b] = dm[b]! + g[i]!;
-              expect(grads.input[i]).toBe(0);
-            } else {
-              ds[b] = ds[b]! + g[i]! * (code - v);
-              expect(grads.input[i]).toBe(Math.fround(g[i]!));
+      fc.property(
+        fc.constantFrom('uint4', 'int4', 'uint8'),
+        fc.constantFrom(...granularities),
+        matrixPair,
+        (dtype, granularity, { rows, x0, x1, g }) => {
+          const spec: QuantizationSpec = {
+            version: 1,
+            dtype,
+            qscheme: 'asymmetric',
+            qformulation: 'minval',
+            granularity,
+          };
+          const { qmin, qmax } = quantRange(spec);
+          const levels = qmax - qmin;
+          const fq = createFakeQuantizer({ spec, opKind: 'linear', learning: 'lsq_plus' });
+          fq.forward({ data: Float32Array.from(x0), shape: [rows, COLS] });
+          fq.observerEnabled = false;
+          const x = Float32Array.from(x1, (v) => v * 1.7 - 0.3);
+          const grads = fq.backward(g, { data: x, shape: [rows, COLS] });
+          const qp = fq.qparams()!;
+          const nBlocks = qp.scales.length;
+          const gf = 1 / Math.sqrt(((rows * COLS) / nBlocks) * levels);
+          const ds = new Float64Array(nBlocks);
+          const dm = new Float64Array(nBlocks);
+          for (let r = 0; r < rows; r++) {
+            for (let c = 0; c < COLS; c++) {
+              const i = r * COLS + c;
+              const b = blockId(spec, r, c, COLS);
+              const s = qp.scales[b]!;
+              const m = qp.minvals![b]!;
+              const v = (x[i]! - m) / s;
+              const code = rhe(v);
+              if (code < 0) {
+                dm[b] = dm[b]! + g[i]!;
+                expect(grads.input[i]).toBe(0);
+              } else if (code > levels) {
+                ds[b] = ds[b]! + g[i]! * levels;
+                dm[b] = dm[b]! + g[i]!;
+                expect(grads.input[i]).toBe(0);
+              } else {
+                ds[b] = ds[b]! + g[i]! * (code - v);
+                expect(grads.input[i]).toBe(Math.fround(g[i]!));
+              }
             }
           }
-        }
-        for (let b = 0; b < nBlocks; b++) {
-          expect(Math.abs(grads.scales![b]! - ds[b]! * gf)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(ds[b]! * gf)));
-          expect(Math.abs(grads.offsets![b]! - dm[b]! * gf)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(dm[b]! * gf)));
-        }
-      }),
+          for (let b = 0; b < nBlocks; b++) {
+            expect(Math.abs(grads.scales![b]! - ds[b]! * gf)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(ds[b]! * gf)));
+            expect(Math.abs(grads.offsets![b]! - dm[b]! * gf)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(dm[b]! * gf)));
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -208,39 +221,44 @@ describe('minval formulation (LSQ+)', () => {
 describe('float8 / float4 element dtypes', () => {
   test('mask is |x/s| <= maxFinite; LSQ scale gradient is (R(x/s) - x/s) inside, sign * maxFinite outside', () => {
     fc.assert(
-      fc.property(fc.constantFrom('float8_e4m3fn', 'float4_e2m1fn'), fc.constantFrom(...granularities), matrixPair, (dtype, granularity, { rows, x0, x1, g }) => {
-        const spec: QuantizationSpec = { version: 1, dtype, qscheme: 'symmetric', qformulation: 'zp', granularity };
-        const dt = getDType(dtype);
-        const maxFinite = quantRange(spec).qmax;
-        const fq = createFakeQuantizer({ spec, opKind: 'linear', learning: 'lsq' });
-        fq.forward({ data: Float32Array.from(x0), shape: [rows, COLS] });
-        fq.observerEnabled = false;
-        const x = Float32Array.from(x1, (v) => v * 1.7);
-        const grads = fq.backward(g, { data: x, shape: [rows, COLS] });
-        const qp = fq.qparams()!;
-        const nBlocks = qp.scales.length;
-        const gf = 1 / Math.sqrt(((rows * COLS) / nBlocks) * maxFinite);
-        const ds = new Float64Array(nBlocks);
-        for (let r = 0; r < rows; r++) {
-          for (let c = 0; c < COLS; c++) {
-            const i = r * COLS + c;
-            const b = blockId(spec, r, c, COLS);
-            const s = qp.scales[b]!;
-            const v = Math.fround(x[i]! / s);
-            if (Math.abs(v) <= maxFinite) {
-              const rounded = dt.decode(dt.encode(v));
-              ds[b] = ds[b]! + g[i]! * (rounded - v);
-              expect(grads.input[i]).toBe(Math.fround(g[i]!));
-            } else {
-              ds[b] = ds[b]! + g[i]! * Math.sign(v) * maxFinite;
-              expect(grads.input[i]).toBe(0);
+      fc.property(
+        fc.constantFrom('float8_e4m3fn', 'float4_e2m1fn'),
+        fc.constantFrom(...granularities),
+        matrixPair,
+        (dtype, granularity, { rows, x0, x1, g }) => {
+          const spec: QuantizationSpec = { version: 1, dtype, qscheme: 'symmetric', qformulation: 'zp', granularity };
+          const dt = getDType(dtype);
+          const maxFinite = quantRange(spec).qmax;
+          const fq = createFakeQuantizer({ spec, opKind: 'linear', learning: 'lsq' });
+          fq.forward({ data: Float32Array.from(x0), shape: [rows, COLS] });
+          fq.observerEnabled = false;
+          const x = Float32Array.from(x1, (v) => v * 1.7);
+          const grads = fq.backward(g, { data: x, shape: [rows, COLS] });
+          const qp = fq.qparams()!;
+          const nBlocks = qp.scales.length;
+          const gf = 1 / Math.sqrt(((rows * COLS) / nBlocks) * maxFinite);
+          const ds = new Float64Array(nBlocks);
+          for (let r = 0; r < rows; r++) {
+            for (let c = 0; c < COLS; c++) {
+              const i = r * COLS + c;
+              const b = blockId(spec, r, c, COLS);
+              const s = qp.scales[b]!;
+              const v = Math.fround(x[i]! / s);
+              if (Math.abs(v) <= maxFinite) {
+                const rounded = dt.decode(dt.encode(v));
+                ds[b] = ds[b]! + g[i]! * (rounded - v);
+                expect(grads.input[i]).toBe(Math.fround(g[i]!));
+              } else {
+                ds[b] = ds[b]! + g[i]! * Math.sign(v) * maxFinite;
+                expect(grads.input[i]).toBe(0);
+              }
             }
           }
-        }
-        for (let b = 0; b < nBlocks; b++) {
-          expect(Math.abs(grads.scales![b]! - ds[b]! * gf)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(ds[b]! * gf)));
-        }
-      }),
+          for (let b = 0; b < nBlocks; b++) {
+            expect(Math.abs(grads.scales![b]! - ds[b]! * gf)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(ds[b]! * gf)));
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -255,7 +273,10 @@ describe('forward, options and updates', () => {
     const y = fq.forward(w);
     expect(y.data).toEqual(fakeQuantize(w, spec, { qparams: fq.qparams()! }).data);
     // per-channel: scale = amax / 7.5 per row
-    expect(Array.from(fq.qparams()!.scales)).toEqual([Math.fround(Math.fround(0.7) / 7.5), Math.fround(Math.fround(1.2) / 7.5)]);
+    expect(Array.from(fq.qparams()!.scales)).toEqual([
+      Math.fround(Math.fround(0.7) / 7.5),
+      Math.fround(Math.fround(1.2) / 7.5),
+    ]);
   });
 
   test('a numeric gradScale multiplies the raw gradient; learning none returns no parameter gradients', () => {

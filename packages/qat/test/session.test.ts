@@ -27,7 +27,14 @@ describe('schedule milestones', () => {
       log.push(s.step());
       states.push(s.state);
     }
-    expect(log).toEqual([['enable_observers'], [], ['enable_fake_quant'], ['freeze_batch_norm'], ['freeze_observers'], []]);
+    expect(log).toEqual([
+      ['enable_observers'],
+      [],
+      ['enable_fake_quant'],
+      ['freeze_batch_norm'],
+      ['freeze_observers'],
+      [],
+    ]);
     expect(states.map((x) => [x.observersEnabled, x.fakeQuantEnabled, x.batchNormFrozen])).toEqual([
       [true, false, false],
       [true, false, false],
@@ -134,8 +141,22 @@ describe('finalize gives exactly kernels quantize codes for the learned paramete
   const cases: [string, QuantizationSpec, 'lsq' | 'lsq_plus'][] = [
     ['int4 per-channel', getPreset('w4').global!, 'lsq'],
     ['int4 per-block 8', { ...getPreset('w4').global!, granularity: { type: 'per_block', blockSize: 8 } }, 'lsq'],
-    ['uint8 asymmetric per-channel', { version: 1, dtype: 'uint8', qscheme: 'asymmetric', qformulation: 'zp', granularity: { type: 'per_channel' } }, 'lsq_plus'],
-    ['uint4 minval per-block', { version: 1, dtype: 'uint4', qscheme: 'asymmetric', qformulation: 'minval', granularity: { type: 'per_block', blockSize: 16 } }, 'lsq_plus'],
+    [
+      'uint8 asymmetric per-channel',
+      { version: 1, dtype: 'uint8', qscheme: 'asymmetric', qformulation: 'zp', granularity: { type: 'per_channel' } },
+      'lsq_plus',
+    ],
+    [
+      'uint4 minval per-block',
+      {
+        version: 1,
+        dtype: 'uint4',
+        qscheme: 'asymmetric',
+        qformulation: 'minval',
+        granularity: { type: 'per_block', blockSize: 16 },
+      },
+      'lsq_plus',
+    ],
     ['float8_e4m3fn per-channel', getPreset('fp8').global!, 'lsq'],
     ['int4 per-channel, float16 scales', { ...getPreset('w4').global!, scaleDtype: 'float16' }, 'lsq'],
   ];

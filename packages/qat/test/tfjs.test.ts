@@ -26,7 +26,14 @@ function transpose(data: ArrayLike<number>, rows: number, cols: number): Float32
 
 function denseModel(inputs: number, units: number, seed: number): tfl.LayersModel {
   const model = tfl.sequential();
-  model.add(tfl.layers.dense({ inputShape: [inputs], units, useBias: false, kernelInitializer: tfl.initializers.glorotNormal({ seed }) }));
+  model.add(
+    tfl.layers.dense({
+      inputShape: [inputs],
+      units,
+      useBias: false,
+      kernelInitializer: tfl.initializers.glorotNormal({ seed }),
+    }),
+  );
   return model;
 }
 
@@ -35,9 +42,15 @@ describe('Dense kernels as custom-gradient fake-quant ops', () => {
     const model = denseModel(12, 5, 1);
     const session = prepareLayersModel(model, { quantization: W4 });
     const rnd = createRandom(3);
-    const x = tf.tensor2d(sample(4 * 12, () => rnd.normal()), [4, 12]);
-    const r = tf.tensor2d(sample(4 * 5, () => rnd.normal()), [4, 5]);
-    const kernelVar = model.layers[0]!.getWeights()[0]!;
+    const x = tf.tensor2d(
+      sample(4 * 12, () => rnd.normal()),
+      [4, 12],
+    );
+    const r = tf.tensor2d(
+      sample(4 * 5, () => rnd.normal()),
+      [4, 5],
+    );
+    const kernelVar = model.layers[0]!.trainableWeights[0]!.read() as tf.Variable;
     const kernel = kernelVar.dataSync(); // [12, 5]
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x) as tf.Tensor, r)) as tf.Scalar);
     const fq = session.core.weights.get(`${model.layers[0]!.name}/kernel`)!;
@@ -62,7 +75,8 @@ describe('Dense kernels as custom-gradient fake-quant ops', () => {
         let y = 0;
         for (let i = 0; i < 12; i++) y += xd[n * 12 + i]! * kq[i * 5 + o]!;
         expectedValue += y * rd[n * 5 + o]!;
-        for (let i = 0; i < 12; i++) expectedGrad[i * 5 + o] += xd[n * 12 + i]! * rd[n * 5 + o]! * mask[i * 5 + o]!;
+        for (let i = 0; i < 12; i++)
+          expectedGrad[i * 5 + o] = expectedGrad[i * 5 + o]! + xd[n * 12 + i]! * rd[n * 5 + o]! * mask[i * 5 + o]!;
       }
     }
     expect(value.dataSync()[0]).toBeCloseTo(expectedValue, 3);
@@ -89,8 +103,19 @@ describe('Dense kernels as custom-gradient fake-quant ops', () => {
 describe('Conv2D kernels', () => {
   test('finalize exports [out, in, kh, kw] codes equal to kernels quantize of the permuted kernel', () => {
     const model = tfl.sequential();
-    model.add(tfl.layers.conv2d({ inputShape: [6, 6, 3], filters: 4, kernelSize: 3, useBias: false, kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }) }));
-    const session = prepareLayersModel(model, { quantization: { ...W4, global: { ...W4.global!, granularity: { type: 'per_block', blockSize: 3 } } }, weightLearning: 'lsq' });
+    model.add(
+      tfl.layers.conv2d({
+        inputShape: [6, 6, 3],
+        filters: 4,
+        kernelSize: 3,
+        useBias: false,
+        kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }),
+      }),
+    );
+    const session = prepareLayersModel(model, {
+      quantization: { ...W4, global: { ...W4.global!, granularity: { type: 'per_block', blockSize: 3 } } },
+      weightLearning: 'lsq',
+    });
     const x = tf.randomNormal([2, 6, 6, 3], 0, 1, 'float32', 5);
     const optimizer = tf.train.sgd(0.01);
     for (let i = 0; i < 3; i++) {
@@ -109,9 +134,13 @@ describe('Conv2D kernels', () => {
     const permuted = new Float32Array(4 * 3 * 3 * 3);
     for (let h = 0; h < 3; h++)
       for (let w = 0; w < 3; w++)
-        for (let c = 0; c < 3; c++) for (let o = 0; o < 4; o++) permuted[((o * 3 + c) * 3 + h) * 3 + w] = kd[((h * 3 + w) * 3 + c) * 4 + o]!;
+        for (let c = 0; c < 3; c++)
+          for (let o = 0; o < 4; o++) permuted[((o * 3 + c) * 3 + h) * 3 + w] = kd[((h * 3 + w) * 3 + c) * 4 + o]!;
     const scales = session.variables[0]!.dataSync() as Float32Array;
-    const reference = quantize({ data: permuted, shape: [4, 3, 3, 3] }, q.spec, { opKind: 'conv', qparams: { blockShape: q.blockShape, scales: Float32Array.from(scales) } });
+    const reference = quantize({ data: permuted, shape: [4, 3, 3, 3] }, q.spec, {
+      opKind: 'conv',
+      qparams: { blockShape: q.blockShape, scales: Float32Array.from(scales) },
+    });
     expect(unpackCodes(q)).toEqual(unpackCodes(reference));
     // the model output in eval mode equals a conv with the exported (dequantized) kernel
     session.training = false;
@@ -120,7 +149,8 @@ describe('Conv2D kernels', () => {
     const back = new Float32Array(deq.length);
     for (let h = 0; h < 3; h++)
       for (let w = 0; w < 3; w++)
-        for (let c = 0; c < 3; c++) for (let o = 0; o < 4; o++) back[((h * 3 + w) * 3 + c) * 4 + o] = deq[((o * 3 + c) * 3 + h) * 3 + w]!;
+        for (let c = 0; c < 3; c++)
+          for (let o = 0; o < 4; o++) back[((h * 3 + w) * 3 + c) * 4 + o] = deq[((o * 3 + c) * 3 + h) * 3 + w]!;
     const yRef = tf.conv2d(x as tf.Tensor4D, tf.tensor4d(back, [3, 3, 3, 4]), 1, 'valid').dataSync();
     for (let i = 0; i < y.length; i++) expect(y[i]).toBeCloseTo(yRef[i]!, 4);
     session.dispose();
@@ -130,12 +160,18 @@ describe('Conv2D kernels', () => {
 describe('batch-norm freeze milestone', () => {
   test('moving statistics update until the freeze milestone, then stay', () => {
     const model = tfl.sequential();
-    model.add(tfl.layers.dense({ inputShape: [4], units: 3, kernelInitializer: tfl.initializers.glorotNormal({ seed: 6 }) }));
+    model.add(
+      tfl.layers.dense({ inputShape: [4], units: 3, kernelInitializer: tfl.initializers.glorotNormal({ seed: 6 }) }),
+    );
     model.add(tfl.layers.batchNormalization({ momentum: 0.5 }));
     const session = prepareLayersModel(model, { quantization: W4, milestones: [0, 0, -1, 2] });
     const movingMean = (): Float32Array => model.layers[1]!.getWeights()[2]!.dataSync() as Float32Array;
     const rnd = createRandom(8);
-    const batch = (): tf.Tensor => tf.tensor2d(sample(16 * 4, () => rnd.normal() * 3 + 1), [16, 4]);
+    const batch = (): tf.Tensor =>
+      tf.tensor2d(
+        sample(16 * 4, () => rnd.normal() * 3 + 1),
+        [16, 4],
+      );
     const means: Float32Array[] = [movingMean().slice()];
     for (let i = 0; i < 4; i++) {
       session.step();
@@ -159,7 +195,14 @@ describe('Fashion-MNIST with tfjs (784-4-10 Dense model, cpu backend)', () => {
     const ys = tf.oneHot(tf.tensor1d(train.labels, 'int32'), 10);
     const xt = tf.tensor2d(test.images, [test.count, 784]);
     const model = tfl.sequential();
-    model.add(tfl.layers.dense({ inputShape: [784], units: 4, activation: 'relu', kernelInitializer: tfl.initializers.heNormal({ seed: 1 }) }));
+    model.add(
+      tfl.layers.dense({
+        inputShape: [784],
+        units: 4,
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.heNormal({ seed: 1 }),
+      }),
+    );
     model.add(tfl.layers.dense({ units: 10, kernelInitializer: tfl.initializers.heNormal({ seed: 2 }) }));
     const acc = (): number =>
       tf.tidy(() => {
@@ -169,13 +212,17 @@ describe('Fashion-MNIST with tfjs (784-4-10 Dense model, cpu backend)', () => {
         return ok / test.count;
       });
     const vars = (): tf.Variable[] => model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const loss = (x: tf.Tensor, y: tf.Tensor) => () => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar;
+    const loss = (x: tf.Tensor, y: tf.Tensor) => () =>
+      tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar;
     const trainSteps = (steps: number, optimizer: tf.Optimizer, extra: () => tf.Variable[], before?: () => void) => {
       for (let s = 0; s < steps; s++) {
         before?.();
         const start = (s * 64) % (train.count - 64);
         tf.tidy(() => {
-          optimizer.minimize(loss(tf.slice(xs, [start, 0], [64, 784]), tf.slice(ys, [start, 0], [64, 10])), false, [...vars(), ...extra()]);
+          optimizer.minimize(loss(tf.slice(xs, [start, 0], [64, 784]), tf.slice(ys, [start, 0], [64, 10])), false, [
+            ...vars(),
+            ...extra(),
+          ]);
         });
       }
     };
@@ -186,14 +233,21 @@ describe('Fashion-MNIST with tfjs (784-4-10 Dense model, cpu backend)', () => {
     const rtnWeights = floatWeights.map((w, i) => {
       if (i % 2 === 1) return w;
       const [inDim, outDim] = w.shape as [number, number];
-      const q = quantize({ data: transpose(w.dataSync(), inDim, outDim), shape: [outDim, inDim] }, W4.global!, { opKind: 'linear' });
+      const q = quantize({ data: transpose(w.dataSync(), inDim, outDim), shape: [outDim, inDim] }, W4.global!, {
+        opKind: 'linear',
+      });
       return tf.tensor2d(transpose(dequantize(q).data, outDim, inDim), [inDim, outDim]);
     });
     model.setWeights(rtnWeights);
     const rtnAcc = acc();
     model.setWeights(floatWeights);
     const session = prepareLayersModel(model, { quantization: W4, weightLearning: 'lsq', milestones: [0, 0, 1, -1] });
-    trainSteps(200, tf.train.adam(5e-4), () => [...session.variables], () => session.step());
+    trainSteps(
+      200,
+      tf.train.adam(5e-4),
+      () => [...session.variables],
+      () => session.step(),
+    );
     session.training = false;
     const qatAcc = acc();
     const result = session.finalize();
@@ -207,7 +261,9 @@ describe('Fashion-MNIST with tfjs (784-4-10 Dense model, cpu backend)', () => {
     });
     model.setWeights(exported);
     const exportedAcc = acc();
-    console.log(`tfjs 784-4-10: float ${(100 * floatAcc).toFixed(2)} / RTN ${(100 * rtnAcc).toFixed(2)} / QAT ${(100 * qatAcc).toFixed(2)} / exported ${(100 * exportedAcc).toFixed(2)}`);
+    console.log(
+      `tfjs 784-4-10: float ${(100 * floatAcc).toFixed(2)} / RTN ${(100 * rtnAcc).toFixed(2)} / QAT ${(100 * qatAcc).toFixed(2)} / exported ${(100 * exportedAcc).toFixed(2)}`,
+    );
     expect(qatAcc).toBeGreaterThan(rtnAcc);
     expect(exportedAcc).toBeCloseTo(qatAcc, 2);
   });

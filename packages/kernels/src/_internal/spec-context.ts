@@ -1,5 +1,5 @@
 import { getDType, QuantError } from '@lowbit/dtypes';
-import type { DType, FloatDType } from '@lowbit/dtypes';
+import type { DType, DTypeRegistry, FloatDType } from '@lowbit/dtypes';
 import { quantRange, validateSpec } from '@lowbit/spec';
 import type { QuantizationSpec, ScaleDType } from '@lowbit/spec';
 
@@ -21,15 +21,15 @@ export interface SpecContext {
   readonly maxFinite: number;
 }
 
-/** Validates `spec` and resolves the facts the kernels need. */
-export function specContext(spec: QuantizationSpec, where: string): SpecContext {
+/** Validates `spec` and resolves the facts the kernels need (dtypes from `registry`, the built-ins by default). */
+export function specContext(spec: QuantizationSpec, where: string, registry?: DTypeRegistry): SpecContext {
   try {
-    validateSpec(spec);
+    validateSpec(spec, registry);
   } catch (error) {
     throw new QuantError('KERNELS_INVALID_ARGUMENT', `${where}: ${(error as Error).message}`, { cause: error });
   }
-  const dtype = getDType(spec.dtype);
-  const { qmin, qmax } = quantRange(spec);
+  const dtype = getDType(spec.dtype, registry);
+  const { qmin, qmax } = quantRange(spec, registry);
   const isFloat = dtype.kind === 'float';
   const symmetricZeroPoint = isFloat ? 0 : Math.floor((qmax + qmin + 1) / 2);
   return {

@@ -10,7 +10,7 @@ export function blockIndexOf(shape: readonly number[], blockShape: readonly numb
   if (size === 0) return out;
   const grid = shape.map((d, i) => d / (blockShape[i] as number));
   // Walk the elements in row-major order with an odometer over the indices.
-  const index = new Array<number>(rank).fill(0);
+  const index = Array.from({ length: rank }, () => 0);
   for (let e = 0; e < size; e++) {
     let b = 0;
     for (let i = 0; i < rank; i++) {

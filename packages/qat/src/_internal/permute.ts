@@ -11,14 +11,14 @@ export function permute(
   const size = data.length;
   const out = new Float32Array(size);
   // Stride of each input axis, then the input stride that each output axis walks.
-  const inStrides = new Array<number>(rank);
+  const inStrides = Array.from({ length: rank }, () => 0);
   let acc = 1;
   for (let i = rank - 1; i >= 0; i--) {
     inStrides[i] = acc;
     acc *= shape[i] as number;
   }
   const walk = perm.map((p) => inStrides[p] as number);
-  const index = new Array<number>(rank).fill(0);
+  const index = Array.from({ length: rank }, () => 0);
   let src = 0;
   for (let o = 0; o < size; o++) {
     out[o] = data[src] as number;
@@ -38,7 +38,7 @@ export function permute(
 
 /** The inverse permutation of `perm`. */
 export function inversePermutation(perm: readonly number[]): number[] {
-  const inv = new Array<number>(perm.length);
+  const inv = Array.from({ length: perm.length }, () => 0);
   perm.forEach((p, i) => {
     inv[p] = i;
   });

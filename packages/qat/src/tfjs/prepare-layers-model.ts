@@ -121,7 +121,10 @@ export function prepareLayersModel(model: LayersModel, config: LayersModelQatCon
     if (layout === undefined) continue;
     const kernel = layer.kernel;
     if (kernel === null || kernel === undefined) {
-      throw new QuantError('QAT_INVALID_ARGUMENT', `${where}: layer '${layer.name}' has no kernel yet; build the model first`);
+      throw new QuantError(
+        'QAT_INVALID_ARGUMENT',
+        `${where}: layer '${layer.name}' has no kernel yet; build the model first`,
+      );
     }
     weights.push({
       layer,
@@ -196,7 +199,11 @@ export function prepareLayersModel(model: LayersModel, config: LayersModelQatCon
   }
   for (const layer of batchNorms) {
     const originalCall = layer.call;
-    layer.call = function frozenBatchNorm(this: LayerLike, x: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) {
+    layer.call = function frozenBatchNorm(
+      this: LayerLike,
+      x: tf.Tensor | tf.Tensor[],
+      kwargs: Record<string, unknown>,
+    ) {
       const frozen = core.state.batchNormFrozen;
       return originalCall.call(this, x, frozen ? { ...kwargs, training: false } : kwargs);
     };

@@ -49,7 +49,14 @@ function data(trainCount: number, testCount: number): { train: Split; test: Spli
   return cache;
 }
 
-function evaluate(m: Mlp, w1: Float32Array, w2: Float32Array, test: Split, count: number, hook?: ActivationHook): number {
+function evaluate(
+  m: Mlp,
+  w1: Float32Array,
+  w2: Float32Array,
+  test: Split,
+  count: number,
+  hook?: ActivationHook,
+): number {
   const pass = forward(test.images.subarray(0, count * 784), count, m.hidden, w1, m.b1, w2, m.b2, hook);
   return accuracy(pass.logits, test.labels, count);
 }
@@ -62,7 +69,12 @@ function trainFloat(o: ExperimentOptions, train: Split): Mlp {
   const cached = floatModels.get(key);
   if (cached) return cached;
   const m = createMlp(o.hidden, 1);
-  const opt = [createAdam(m.w1.length, 2e-3), createAdam(m.b1.length, 2e-3), createAdam(m.w2.length, 2e-3), createAdam(m.b2.length, 2e-3)];
+  const opt = [
+    createAdam(m.w1.length, 2e-3),
+    createAdam(m.b1.length, 2e-3),
+    createAdam(m.w2.length, 2e-3),
+    createAdam(m.b2.length, 2e-3),
+  ];
   const steps = Math.ceil((o.floatEpochs * o.trainCount) / o.batch);
   const order = shuffled(o.trainCount, 2);
   for (let s = 0; s < steps; s++) {
@@ -99,7 +111,13 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
 
   const floatFineTuned = fineTuneFloat(o, base, train, test);
   // QAT fine-tuning from the float model.
-  const m: Mlp = { hidden: base.hidden, w1: base.w1.slice(), b1: base.b1.slice(), w2: base.w2.slice(), b2: base.b2.slice() };
+  const m: Mlp = {
+    hidden: base.hidden,
+    w1: base.w1.slice(),
+    b1: base.b1.slice(),
+    w2: base.w2.slice(),
+    b2: base.b2.slice(),
+  };
   const session = prepare(
     {
       weights: [
@@ -108,7 +126,12 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
       ],
       activations: actSpec ? [{ name: 'fc2/input' }] : [],
     },
-    { quantization: o.quantization, milestones: o.milestones ?? null, weightLearning: o.learning, activationLearning: o.learning === 'lsq_plus' ? 'lsq' : o.learning },
+    {
+      quantization: o.quantization,
+      milestones: o.milestones ?? null,
+      weightLearning: o.learning,
+      activationLearning: o.learning === 'lsq_plus' ? 'lsq' : o.learning,
+    },
   );
   const fq1 = session.weights.get('fc1')!;
   const fq2 = session.weights.get('fc2')!;
@@ -164,8 +187,19 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
 }
 
 function fineTuneFloat(o: ExperimentOptions, base: Mlp, train: Split, test: Split): number {
-  const m: Mlp = { hidden: base.hidden, w1: base.w1.slice(), b1: base.b1.slice(), w2: base.w2.slice(), b2: base.b2.slice() };
-  const opt = [createAdam(m.w1.length, o.qatLearningRate), createAdam(m.b1.length, o.qatLearningRate), createAdam(m.w2.length, o.qatLearningRate), createAdam(m.b2.length, o.qatLearningRate)];
+  const m: Mlp = {
+    hidden: base.hidden,
+    w1: base.w1.slice(),
+    b1: base.b1.slice(),
+    w2: base.w2.slice(),
+    b2: base.b2.slice(),
+  };
+  const opt = [
+    createAdam(m.w1.length, o.qatLearningRate),
+    createAdam(m.b1.length, o.qatLearningRate),
+    createAdam(m.w2.length, o.qatLearningRate),
+    createAdam(m.b2.length, o.qatLearningRate),
+  ];
   const order = shuffled(o.trainCount, 3);
   for (let s = 0; s < o.qatSteps; s++) {
     const { x, y } = gather(train.images, train.labels, order, s * o.batch, o.batch);

@@ -3,7 +3,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
-export const FASHION_MNIST_DIR = join(import.meta.dirname, '..', '..', '..', '..', '..', 'shared', 'fixtures', 'fashion-mnist');
+export const FASHION_MNIST_DIR = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  '..',
+  '..',
+  'shared',
+  'fixtures',
+  'fashion-mnist',
+);
 
 export interface Split {
   /** [count, 784] pixels scaled to [0, 1]. */

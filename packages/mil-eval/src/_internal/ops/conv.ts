@@ -131,7 +131,7 @@ export function convOp(ctx: OpContext): MilTensor[] {
               if (iy < 0 || iy >= h) continue;
               const row = x0 + iy * w + offx;
               const orow = o0 + oy * wo;
-              for (let ox = lo; ox < hi; ox++) out[orow + ox] += wv * (xd[row + ox * sx] as number);
+              for (let ox = lo; ox < hi; ox++) out[orow + ox] = (out[orow + ox] as number) + wv * (xd[row + ox * sx] as number);
             }
           }
         }

@@ -1,0 +1,442 @@
+import { qparamsFromRange } from '@lowbit/kernels';
+import type { BlockRange, QParams, QuantizeOptions, Tensor } from '@lowbit/kernels';
+import { quantRange, resolveBlockShape, resolveGranularityAxes, validateSpec } from '@lowbit/spec';
+import type { QuantizationSpec, QuantizedTensor } from '@lowbit/spec';
+import type { WasmKernels } from '../wasm-kernels.js';
+
+/**
+ * The WebAssembly paths of reduceBlockRange / chooseQParams / quantize / dequantize. Each returns `null` when
+ * the call is outside what the SIMD kernels cover (other dtypes, minval formulation, blocks that are not
+ * contiguous runs of at least 16 elements, NaN / Inf in the input, inconsistent arguments...): the caller then
+ * runs the reference kernel, which produces the result, or the error, the reference way.
+ */
+
+/** Elements staged in WebAssembly memory at once (256 KiB of float32: stays in L2 between the two passes). */
+export const TILE = 65536;
+/** Shortest contiguous block the SIMD path takes. */
+const MIN_CHUNK = 16;
+/** Scales below this make float32 1/s overflow; the reference handles them. */
+const MIN_INT_SCALE = 2 ** -126;
+
+interface DtypeInfo {
+  readonly float: boolean;
+  readonly bits: 4 | 8;
+  readonly unsigned: boolean;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+const DTYPES: Readonly<Record<string, DtypeInfo>> = {
+  int8: { float: false, bits: 8, unsigned: false, lo: -128, hi: 127 },
+  uint8: { float: false, bits: 8, unsigned: true, lo: 0, hi: 255 },
+  int4: { float: false, bits: 4, unsigned: false, lo: -8, hi: 7 },
+  uint4: { float: false, bits: 4, unsigned: true, lo: 0, hi: 15 },
+  float8_e4m3fn: { float: true, bits: 8, unsigned: true, lo: 0, hi: 255 },
+};
+
+/** Blocks as contiguous chunks in block order (per-tensor, per-channel on the leading axes, per-block on the last). */
+interface Layout {
+  readonly size: number;
+  readonly chunk: number;
+  readonly numBlocks: number;
+}
+
+/** The sequential layout of a shape and block shape, or null when blocks are not contiguous in order. */
+function sequentialLayout(shape: readonly number[], blockShape: readonly number[]): Layout | null {
+  if (!Array.isArray(shape) || !Array.isArray(blockShape) || shape.length !== blockShape.length) return null;
+  let size = 1;
+  let blockElems = 1;
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d] as number;
+    const b = blockShape[d] as number;
+    if (!Number.isInteger(n) || n < 0 || !Number.isInteger(b) || b < 1 || n % b !== 0) return null;
+    size *= n;
+    blockElems *= b;
+  }
+  if (size === 0) return null;
+  let chunk = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d] as number;
+    const b = blockShape[d] as number;
+    if (n === b) chunk *= n;
+    else {
+      chunk *= b;
+      break;
+    }
+  }
+  if (chunk !== blockElems || chunk < MIN_CHUNK) return null;
+  return { size, chunk, numBlocks: size / chunk };
+}
+
+/** A run of whole blocks processed together; `pieces` > 1 when one block is longer than a tile. */
+interface Group {
+  readonly c0: number;
+  readonly chunks: number;
+  readonly start: number;
+  readonly length: number;
+}
+
+/** Splits the blocks into groups of at most one tile (or single blocks, when a block is longer than a tile). */
+function groups(layout: Layout, packed4: boolean): Group[] | null {
+  const { chunk, numBlocks } = layout;
+  const out: Group[] = [];
+  if (chunk <= TILE) {
+    let per = Math.floor(TILE / chunk);
+    // Packed 4-bit pieces must start on a byte: an even element.
+    if (packed4 && chunk % 2 === 1) per -= per % 2;
+    if (per === 0) return null;
+    for (let c0 = 0; c0 < numBlocks; c0 += per) {
+      const chunks = Math.min(per, numBlocks - c0);
+      out.push({ c0, chunks, start: c0 * chunk, length: chunks * chunk });
+    }
+  } else {
+    if (packed4 && chunk % 2 === 1) return null;
+    for (let c0 = 0; c0 < numBlocks; c0++) out.push({ c0, chunks: 1, start: c0 * chunk, length: chunk });
+  }
+  return out;
+}
+
+/** Pieces of at most one tile of a group (a single piece unless the group is one long block). */
+function* pieces(g: Group): Generator<{ start: number; length: number }> {
+  for (let s = 0; s < g.length; s += TILE) yield { start: g.start + s, length: Math.min(TILE, g.length - s) };
+}
+
+/** Scratch space in WebAssembly memory for one call, released by `free()`. */
+class Scratch {
+  readonly x: number;
+  readonly codes: number;
+  readonly packed: number;
+  readonly scales: number;
+  readonly zps: number;
+  readonly omin: number;
+  readonly omax: number;
+  private readonly base: number;
+
+  constructor(private readonly k: WasmKernels) {
+    const perChunk = TILE / MIN_CHUNK + 16;
+    this.base = k.alloc(TILE * 4 + TILE + TILE / 2 + 16 + 4 * perChunk * 4);
+    this.x = this.base;
+    this.codes = this.x + TILE * 4;
+    this.packed = this.codes + TILE;
+    this.scales = this.packed + TILE / 2 + 16;
+    this.zps = this.scales + perChunk * 4;
+    this.omin = this.zps + perChunk * 4;
+    this.omax = this.omin + perChunk * 4;
+  }
+
+  free(): void {
+    this.k.free(this.base);
+  }
+}
+
+/** Where the float32 input lives: in place in WebAssembly memory (zero copy) or in a JS array to stage. */
+class Source {
+  private readonly address: number;
+  private readonly length: number;
+  /** Create before allocating scratch: an allocation may grow the memory and detach a zero-copy view. */
+  constructor(
+    private readonly k: WasmKernels,
+    private readonly data: Float32Array,
+  ) {
+    this.address = k.addressOf(data);
+    this.length = data.length;
+  }
+
+  /** Address of elements [start, start + length), staging them into `stage` unless they already are in memory. */
+  piece(start: number, length: number, stage: number): number {
+    if (this.address >= 0) return this.address + start * 4;
+    this.k.f32(stage, length).set(this.data.subarray(start, start + length));
+    return stage;
+  }
+
+  /** A live view of the data (views over a grown memory are detached, so re-create them). */
+  view(): Float32Array {
+    return this.address >= 0 ? this.k.f32(this.address, this.length) : this.data;
+  }
+}
+
+/**
+ * The reference sets `min = v` only when `v < min`, so the first zero of a block decides the sign of a zero min
+ * (and max). SIMD lanes may see another zero first; look the first one up.
+ */
+function fixZeroSign(value: number, x: Float32Array, start: number, length: number): number {
+  if (value !== 0) return value;
+  for (let i = start; i < start + length; i++) if (x[i] === 0) return x[i] as number;
+  return value;
+}
+
+/** Per-block ranges over a group (whole blocks), or null on non-finite input. */
+function groupRange(
+  k: WasmKernels,
+  s: Scratch,
+  src: Source,
+  layout: Layout,
+  g: Group,
+  min: Float32Array,
+  max: Float32Array,
+): boolean {
+  if (g.length <= TILE) {
+    const ptr = src.piece(g.start, g.length, s.x);
+    if (k.exports.range(ptr, g.chunks, layout.chunk, s.omin, s.omax) !== 0) return false;
+    min.set(k.f32(s.omin, g.chunks), g.c0);
+    max.set(k.f32(s.omax, g.chunks), g.c0);
+  } else {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const p of pieces(g)) {
+      const ptr = src.piece(p.start, p.length, s.x);
+      if (k.exports.range(ptr, 1, p.length, s.omin, s.omax) !== 0) return false;
+      const a = k.f32(s.omin, 1)[0] as number;
+      const b = k.f32(s.omax, 1)[0] as number;
+      if (a < lo) lo = a;
+      if (b > hi) hi = b;
+    }
+    min[g.c0] = lo;
+    max[g.c0] = hi;
+  }
+  const x = src.view();
+  for (let c = g.c0; c < g.c0 + g.chunks; c++) {
+    min[c] = fixZeroSign(min[c] as number, x, c * layout.chunk, layout.chunk);
+    max[c] = fixZeroSign(max[c] as number, x, c * layout.chunk, layout.chunk);
+  }
+  return true;
+}
+
+function isTensor(t: Tensor): boolean {
+  return typeof t === 'object' && t !== null && t.data instanceof Float32Array && Array.isArray(t.shape);
+}
+
+/** WASM reduceBlockRange, or null. */
+export function wasmReduceBlockRange(k: WasmKernels, tensor: Tensor, blockShape: readonly number[]): BlockRange | null {
+  if (!isTensor(tensor)) return null;
+  const layout = sequentialLayout(tensor.shape, blockShape);
+  if (!layout || layout.size !== tensor.data.length) return null;
+  const range = rangesOf(k, tensor.data, layout);
+  return range && { blockShape: [...blockShape], min: range.min, max: range.max };
+}
+
+function rangesOf(k: WasmKernels, data: Float32Array, layout: Layout): { min: Float32Array; max: Float32Array } | null {
+  const gs = groups(layout, false);
+  if (!gs) return null;
+  const min = new Float32Array(layout.numBlocks);
+  const max = new Float32Array(layout.numBlocks);
+  const src = new Source(k, data);
+  const s = new Scratch(k);
+  try {
+    for (const g of gs) if (!groupRange(k, s, src, layout, g, min, max)) return null;
+  } finally {
+    s.free();
+  }
+  return { min, max };
+}
+
+function blockShapeOf(tensor: Tensor, spec: QuantizationSpec, options: QuantizeOptions): readonly number[] {
+  return options.qparams?.blockShape ?? options.blockShape ?? resolveBlockShape(spec, tensor.shape, options.opKind);
+}
+
+/** WASM chooseQParams, or null. */
+export function wasmChooseQParams(
+  k: WasmKernels,
+  tensor: Tensor,
+  spec: QuantizationSpec,
+  options: Omit<QuantizeOptions, 'qparams'>,
+): QParams | null {
+  if (!isTensor(tensor)) return null;
+  let blockShape: readonly number[];
+  try {
+    validateSpec(spec);
+    blockShape = blockShapeOf(tensor, spec, options);
+  } catch {
+    return null;
+  }
+  const layout = sequentialLayout(tensor.shape, blockShape);
+  if (!layout || layout.size !== tensor.data.length) return null;
+  const range = rangesOf(k, tensor.data, layout);
+  return range && qparamsFromRange(range.min, range.max, spec, blockShape);
+}
+
+interface SpecFacts {
+  readonly info: DtypeInfo;
+  readonly qmin: number;
+  readonly qmax: number;
+  readonly implicitZeroPoint: number;
+}
+
+function specFacts(spec: QuantizationSpec): SpecFacts | null {
+  try {
+    validateSpec(spec);
+  } catch {
+    return null;
+  }
+  const info = DTYPES[spec.dtype];
+  if (!info || spec.qformulation === 'minval') return null;
+  const { qmin, qmax } = quantRange(spec);
+  const symmetricZeroPoint = info.float ? 0 : Math.floor((qmax + qmin + 1) / 2);
+  return { info, qmin, qmax, implicitZeroPoint: spec.qscheme === 'asymmetric' ? 0 : symmetricZeroPoint };
+}
+
+function validScales(scales: Float32Array, n: number, floor: number): boolean {
+  if (!(scales instanceof Float32Array) || scales.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const s = scales[i] as number;
+    if (!(s >= floor && s < Infinity && s > 0)) return false;
+  }
+  return true;
+}
+
+function validZeroPoints(zps: Int32Array | undefined, n: number): boolean {
+  if (zps === undefined) return true;
+  if (!(zps instanceof Int32Array) || zps.length !== n) return false;
+  for (let i = 0; i < n; i++) if (Math.abs(zps[i] as number) > 1024) return false;
+  return true;
+}
+
+/** WASM quantize, or null. */
+export function wasmQuantize(
+  k: WasmKernels,
+  tensor: Tensor,
+  spec: QuantizationSpec,
+  options: QuantizeOptions,
+): QuantizedTensor | null {
+  if (!isTensor(tensor)) return null;
+  const facts = specFacts(spec);
+  if (!facts) return null;
+  const { info } = facts;
+  let blockShape: readonly number[];
+  try {
+    blockShape = blockShapeOf(tensor, spec, options);
+  } catch {
+    return null;
+  }
+  const layout = sequentialLayout(tensor.shape, blockShape);
+  if (!layout || layout.size !== tensor.data.length) return null;
+  const gs = groups(layout, info.bits === 4);
+  if (!gs) return null;
+  const n = layout.numBlocks;
+  const given = options.qparams;
+  if (given) {
+    if (!validScales(given.scales, n, info.float ? 0 : MIN_INT_SCALE)) return null;
+    if (!info.float && !validZeroPoints(given.zeroPoints, n)) return null;
+  }
+  const scales = given ? given.scales : new Float32Array(n);
+  let zeroPoints = given?.zeroPoints;
+  const size = layout.size;
+  const data: Int8Array | Uint8Array =
+    info.bits === 4 ? new Uint8Array(Math.ceil(size / 2)) : info.unsigned ? new Uint8Array(size) : new Int8Array(size);
+  const rangeMin = new Float32Array(n);
+  const rangeMax = new Float32Array(n);
+  const src = new Source(k, tensor.data);
+  const s = new Scratch(k);
+  try {
+    for (const g of gs) {
+      if (!given) {
+        if (!groupRange(k, s, src, layout, g, rangeMin, rangeMax)) return null;
+        const qp = qparamsFromRange(
+          rangeMin.subarray(g.c0, g.c0 + g.chunks),
+          rangeMax.subarray(g.c0, g.c0 + g.chunks),
+          spec,
+          blockShape,
+        );
+        scales.set(qp.scales, g.c0);
+        if (qp.zeroPoints) {
+          zeroPoints ??= new Int32Array(n);
+          zeroPoints.set(qp.zeroPoints, g.c0);
+        }
+        if (!info.float && !validScales(qp.scales, g.chunks, MIN_INT_SCALE)) return null;
+      }
+      for (const p of pieces(g)) {
+        const ptr = src.piece(p.start, p.length, s.x);
+        const chunks = g.length <= TILE ? g.chunks : 1;
+        const chunk = g.length <= TILE ? layout.chunk : p.length;
+        k.f32(s.scales, chunks).set(scales.subarray(g.c0, g.c0 + chunks));
+        let bad: number;
+        if (info.float) {
+          bad = k.exports.quant_e4m3(ptr, chunks, chunk, s.scales, s.codes);
+        } else {
+          const z = k.i32(s.zps, chunks);
+          if (zeroPoints) z.set(zeroPoints.subarray(g.c0, g.c0 + chunks));
+          else z.fill(facts.implicitZeroPoint);
+          bad = k.exports.quant_int(ptr, chunks, chunk, s.scales, s.zps, facts.qmin, facts.qmax, info.unsigned ? 1 : 0, s.codes);
+        }
+        if (bad !== 0) return null;
+        if (info.bits === 4) {
+          k.exports.pack4(s.codes, p.length, s.packed);
+          data.set(k.u8(s.packed, Math.ceil(p.length / 2)), p.start / 2);
+        } else if (data instanceof Int8Array) {
+          data.set(k.i8(s.codes, p.length), p.start);
+        } else {
+          data.set(k.u8(s.codes, p.length), p.start);
+        }
+      }
+    }
+  } finally {
+    s.free();
+  }
+  const result: { -readonly [K in keyof QuantizedTensor]: QuantizedTensor[K] } = {
+    dtype: spec.dtype,
+    shape: [...tensor.shape],
+    blockShape: [...blockShape],
+    spec: resolveGranularityAxes(spec, tensor.shape, options.opKind),
+    data,
+    scales,
+  };
+  if (!info.float) {
+    if (given) zeroPoints = given.zeroPoints;
+    else if (zeroPoints && !zeroPoints.some((z) => z !== 0)) zeroPoints = undefined;
+    if (zeroPoints !== undefined || facts.implicitZeroPoint !== 0) {
+      result.zeroPoints = zeroPoints ?? new Int32Array(n).fill(facts.implicitZeroPoint);
+    }
+  }
+  return result;
+}
+
+/** WASM dequantize, or null. */
+export function wasmDequantize(k: WasmKernels, q: QuantizedTensor): Tensor | null {
+  if (typeof q !== 'object' || q === null) return null;
+  const facts = specFacts(q.spec);
+  if (!facts || q.minvals !== undefined) return null;
+  const { info } = facts;
+  if (!info.float && (facts.qmin !== info.lo || facts.qmax !== info.hi)) return null;
+  const layout = sequentialLayout(q.shape, q.blockShape);
+  if (!layout) return null;
+  const gs = groups(layout, info.bits === 4);
+  if (!gs) return null;
+  const n = layout.numBlocks;
+  if (!validScales(q.scales, n, 0)) return null;
+  const zeroPoints = info.float ? undefined : q.zeroPoints;
+  if (!validZeroPoints(zeroPoints, n)) return null;
+  const bytes = info.bits === 4 ? Math.ceil(layout.size / 2) : layout.size;
+  if (!(q.data instanceof Uint8Array || q.data instanceof Int8Array) || q.data.length !== bytes) return null;
+  const raw = new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.length);
+  const out = new Float32Array(layout.size);
+  const s = new Scratch(k);
+  try {
+    for (const g of gs) {
+      for (const p of pieces(g)) {
+        const chunks = g.length <= TILE ? g.chunks : 1;
+        const chunk = g.length <= TILE ? layout.chunk : p.length;
+        if (info.bits === 4) {
+          const b0 = p.start / 2;
+          const b1 = Math.ceil((p.start + p.length) / 2);
+          k.u8(s.packed, b1 - b0).set(raw.subarray(b0, b1));
+          k.exports.unpack4(s.packed, p.length, info.unsigned ? 0 : 1, s.codes);
+        } else {
+          k.u8(s.codes, p.length).set(raw.subarray(p.start, p.start + p.length));
+        }
+        k.f32(s.scales, chunks).set(q.scales.subarray(g.c0, g.c0 + chunks));
+        if (info.float) {
+          k.exports.dequant_e4m3(s.codes, chunks, chunk, s.scales, s.x);
+        } else {
+          const z = k.i32(s.zps, chunks);
+          if (zeroPoints) z.set(zeroPoints.subarray(g.c0, g.c0 + chunks));
+          else z.fill(facts.implicitZeroPoint);
+          k.exports.dequant_int(s.codes, chunks, chunk, s.scales, s.zps, info.unsigned ? 1 : 0, s.x);
+        }
+        out.set(k.f32(s.x, p.length), p.start);
+      }
+    }
+  } finally {
+    s.free();
+  }
+  return { data: out, shape: [...q.shape] };
+}

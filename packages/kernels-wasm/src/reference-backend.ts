@@ -1,0 +1,111 @@
+import { QuantError } from '@lowbit/dtypes';
+import { chooseQParams, dequantize, quantize, reduceBlockRange } from '@lowbit/kernels';
+import type { F8Weights, KernelBackend, PreparedWeights, W4Weights, W8Weights } from './kernel-backend.js';
+import {
+  checkActivations,
+  checkActivationScales,
+  referenceMatmulF8,
+  referenceMatmulInt8,
+  referenceMatmulW4,
+  scaleInt8Products,
+  validateF8,
+  validateW4,
+  validateW8,
+} from './_internal/weights.js';
+
+/** @internal Prepared weights of the reference backend: the validated weights themselves. */
+export interface ReferencePrepared<Kind extends 'w4' | 'w8' | 'f8', W> extends PreparedWeights<Kind> {
+  readonly weights: W;
+}
+
+/** @internal Wraps validated weights. */
+export function referencePrepared<Kind extends 'w4' | 'w8' | 'f8', W extends { n: number; k: number }>(
+  kind: Kind,
+  weights: W,
+  backend: string,
+): ReferencePrepared<Kind, W> {
+  return { kind, backend, n: weights.n, k: weights.k, weights, release: () => undefined };
+}
+
+/** @internal The weights behind a prepared handle of the reference backend. */
+export function referenceWeights<W>(prepared: PreparedWeights, kind: string, where: string): W {
+  const p = prepared as Partial<ReferencePrepared<'w4', W>>;
+  if (p === null || typeof p !== 'object' || p.kind !== kind || p.weights === undefined) {
+    throw new QuantError(
+      'KERNELS_INVALID_ARGUMENT',
+      `${where}: expected weights prepared by this backend's prepare${kind.toUpperCase()}, got ${String(p?.kind)} weights`,
+    );
+  }
+  return p.weights;
+}
+
+/** @internal Reference products shared by the reference backend and the WASM backend's fallbacks. */
+export const referenceProducts = {
+  matmulW4(w: W4Weights, x: Float32Array, m: number, out?: Float32Array): Float32Array {
+    checkActivations('matmulW4', x, m, w.k, w.n, out, Float32Array);
+    const y = out ?? new Float32Array(m * w.n);
+    referenceMatmulW4(w, x, m, y);
+    return y;
+  },
+  matmulInt8(w: W8Weights, a: Int8Array, m: number, out?: Int32Array): Int32Array {
+    checkActivations('matmulInt8', a, m, w.k, w.n, out, Int32Array);
+    const y = out ?? new Int32Array(m * w.n);
+    referenceMatmulInt8(w, a, m, y);
+    return y;
+  },
+  matmulW8A8(w: W8Weights, a: Int8Array, m: number, aScales: Float32Array, out?: Float32Array): Float32Array {
+    checkActivations('matmulW8A8', a, m, w.k, w.n, out, Float32Array);
+    checkActivationScales('matmulW8A8', aScales, m);
+    const acc = new Int32Array(m * w.n);
+    referenceMatmulInt8(w, a, m, acc);
+    const y = out ?? new Float32Array(m * w.n);
+    scaleInt8Products(acc, m, w.n, aScales, w.scales, y);
+    return y;
+  },
+  matmulF8(w: F8Weights, x: Float32Array, m: number, out?: Float32Array): Float32Array {
+    checkActivations('matmulF8', x, m, w.k, w.n, out, Float32Array);
+    const y = out ?? new Float32Array(m * w.n);
+    referenceMatmulF8(w, x, m, y);
+    return y;
+  },
+};
+
+const NAME = 'reference';
+
+/**
+ * The pure TypeScript backend: quantization from `@lowbit/kernels` and straightforward float64 products. It runs
+ * everywhere and is the reference every other backend is checked against.
+ */
+export const referenceBackend: KernelBackend = Object.freeze({
+  name: NAME,
+  capabilities: Object.freeze({ simd: false, threads: 1 }),
+  reduceBlockRange,
+  chooseQParams,
+  quantize,
+  dequantize,
+  prepareW4(weights: W4Weights) {
+    validateW4(weights, 'prepareW4');
+    return referencePrepared('w4', weights, NAME);
+  },
+  prepareW8(weights: W8Weights) {
+    validateW8(weights, 'prepareW8');
+    return referencePrepared('w8', weights, NAME);
+  },
+  prepareF8(weights: F8Weights) {
+    validateF8(weights, 'prepareF8');
+    return referencePrepared('f8', weights, NAME);
+  },
+  async matmulW4(prepared: PreparedWeights<'w4'>, x: Float32Array, m: number, out?: Float32Array) {
+    return referenceProducts.matmulW4(referenceWeights<W4Weights>(prepared, 'w4', 'matmulW4'), x, m, out);
+  },
+  async matmulW8A8(prepared: PreparedWeights<'w8'>, a: Int8Array, m: number, aScales: Float32Array, out?: Float32Array) {
+    return referenceProducts.matmulW8A8(referenceWeights<W8Weights>(prepared, 'w8', 'matmulW8A8'), a, m, aScales, out);
+  },
+  async matmulInt8(prepared: PreparedWeights<'w8'>, a: Int8Array, m: number, out?: Int32Array) {
+    return referenceProducts.matmulInt8(referenceWeights<W8Weights>(prepared, 'w8', 'matmulInt8'), a, m, out);
+  },
+  async matmulF8(prepared: PreparedWeights<'f8'>, x: Float32Array, m: number, out?: Float32Array) {
+    return referenceProducts.matmulF8(referenceWeights<F8Weights>(prepared, 'f8', 'matmulF8'), x, m, out);
+  },
+  async close() {},
+});
