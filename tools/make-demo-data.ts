@@ -23,7 +23,8 @@ const SEED = 2024;
 
 mkdirSync(out, { recursive: true });
 // Copied by content (not copyFileSync) so read-only sources give writable copies.
-for (const f of ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', 'COPYRIGHT']) writeFileSync(join(out, f), readFileSync(join(source, f)));
+for (const f of ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', 'COPYRIGHT'])
+  writeFileSync(join(out, f), readFileSync(join(source, f)));
 
 const images = parseIdx(readFileSync(join(source, 'train-images-idx3-ubyte.gz')), 'train images');
 const labels = parseIdx(readFileSync(join(source, 'train-labels-idx1-ubyte.gz')), 'train labels');

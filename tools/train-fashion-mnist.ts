@@ -20,7 +20,9 @@ import { createRandom } from './lib/random.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(process.argv[2] ?? join(root, '..', 'shared', 'fixtures', 'fashion-mnist'));
-const outPath = resolve(process.argv[3] ?? join(import.meta.dirname, 'demo-data', 'fashion-mnist-classifier.mlpackage'));
+const outPath = resolve(
+  process.argv[3] ?? join(import.meta.dirname, 'demo-data', 'fashion-mnist-classifier.mlpackage'),
+);
 
 const SEED = 1234;
 const EPOCHS = 5;
@@ -133,13 +135,21 @@ function lossAndGradient(labels: Uint8Array, index: ArrayLike<number>, off: numb
     }
     const y = labels[index[off + b] as number] as number;
     loss -= Math.log((logits[b * CLASSES + y] as number) / sum);
-    for (let o = 0; o < CLASSES; o++) logits[b * CLASSES + o] = ((logits[b * CLASSES + o] as number) / sum - (o === y ? 1 : 0)) / BATCH;
+    for (let o = 0; o < CLASSES; o++)
+      logits[b * CLASSES + o] = ((logits[b * CLASSES + o] as number) / sum - (o === y ? 1 : 0)) / BATCH;
   }
   return loss;
 }
 
 function backward(): void {
-  const [gConvW, gConvB, gFc1W, gFc1B, gFc2W, gFc2B] = grads as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  const [gConvW, gConvB, gFc1W, gFc1B, gFc2W, gFc2B] = grads as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
   for (const g of grads) g.fill(0);
   dh.fill(0);
   for (let b = 0; b < BATCH; b++) {
@@ -181,7 +191,8 @@ function backward(): void {
             for (let kx = 0; kx < 3; kx++) {
               const ix = 2 * ox + kx - 1;
               if (ix < 0 || ix >= 28) continue;
-              gConvW[c * 9 + ky * 3 + kx] = (gConvW[c * 9 + ky * 3 + kx] as number) + g * (x[b * 784 + iy * 28 + ix] as number);
+              gConvW[c * 9 + ky * 3 + kx] =
+                (gConvW[c * 9 + ky * 3 + kx] as number) + g * (x[b * 784 + iy * 28 + ix] as number);
             }
           }
         }
@@ -219,7 +230,8 @@ function testAccuracy(): number {
     forward(test.images.data, index, n, off);
     for (let b = 0; b < n; b++) {
       let best = 0;
-      for (let o = 1; o < CLASSES; o++) if ((logits[b * CLASSES + o] as number) > (logits[b * CLASSES + best] as number)) best = o;
+      for (let o = 1; o < CLASSES; o++)
+        if ((logits[b * CLASSES + o] as number) > (logits[b * CLASSES + best] as number)) best = o;
       if (best === test.labels[off + b]) correct++;
     }
   }
@@ -248,7 +260,9 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
     if (s % 100 === 0) process.stdout.write(`\repoch ${epoch + 1}/${EPOCHS}  step ${s}/${stepsPerEpoch}`);
   }
   const acc = testAccuracy();
-  console.log(`\repoch ${epoch + 1}/${EPOCHS}  loss ${(loss / (stepsPerEpoch * BATCH)).toFixed(4)}  test accuracy ${(acc * 100).toFixed(2)}%  (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  console.log(
+    `\repoch ${epoch + 1}/${EPOCHS}  loss ${(loss / (stepsPerEpoch * BATCH)).toFixed(4)}  test accuracy ${(acc * 100).toFixed(2)}%  (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+  );
 }
 const accuracy = testAccuracy();
 
@@ -256,18 +270,38 @@ const b = createProgramBuilder({ opset: 'iOS18' });
 const image = b.input('image', 'float32', [1, 1, 28, 28]);
 const scaled = b.binary('mul', image, b.constant('input_scale', [1 / (255 * STD)], [1]), 'input_scaled');
 const normalized = b.add(scaled, b.constant('input_shift', [-MEAN / STD], [1]), 'input_normalized');
-const conv = b.conv(normalized, b.constant('conv1_weight', P.convW, [C1, 1, 3, 3]), b.constant('conv1_bias', P.convB, [C1]), {
-  strides: [2, 2],
-  padType: 'custom',
-  pad: [1, 1, 1, 1],
-  name: 'conv1',
-});
+const conv = b.conv(
+  normalized,
+  b.constant('conv1_weight', P.convW, [C1, 1, 3, 3]),
+  b.constant('conv1_bias', P.convB, [C1]),
+  {
+    strides: [2, 2],
+    padType: 'custom',
+    pad: [1, 1, 1, 1],
+    name: 'conv1',
+  },
+);
 const act1 = b.relu(conv, 'conv1_relu');
 // reshape with -1 (not the builder's resolved [1, 1568]) so the program runs on any batch size.
-const [flat] = b.op('reshape', { x: act1, shape: b.constant('flatten_shape', [-1, K], [2], 'int32') }, [{ dtype: 'float32', shape: [1, K] }], 'flatten');
-const fc1 = b.linear(flat as NonNullable<typeof flat>, b.constant('fc1_weight', P.fc1W, [H, K]), b.constant('fc1_bias', P.fc1B, [H]), 'fc1');
+const [flat] = b.op(
+  'reshape',
+  { x: act1, shape: b.constant('flatten_shape', [-1, K], [2], 'int32') },
+  [{ dtype: 'float32', shape: [1, K] }],
+  'flatten',
+);
+const fc1 = b.linear(
+  flat as NonNullable<typeof flat>,
+  b.constant('fc1_weight', P.fc1W, [H, K]),
+  b.constant('fc1_bias', P.fc1B, [H]),
+  'fc1',
+);
 const act2 = b.relu(fc1, 'fc1_relu');
-const fc2 = b.linear(act2, b.constant('fc2_weight', P.fc2W, [CLASSES, H]), b.constant('fc2_bias', P.fc2B, [CLASSES]), 'fc2');
+const fc2 = b.linear(
+  act2,
+  b.constant('fc2_weight', P.fc2W, [CLASSES, H]),
+  b.constant('fc2_bias', P.fc2B, [CLASSES]),
+  'fc2',
+);
 b.output(b.softmax(fc2, -1, 'probabilities'));
 const pkg = b.build({
   author: 'lowbit tools/train-fashion-mnist.ts',
@@ -276,4 +310,6 @@ const pkg = b.build({
   userDefined: { seed: String(SEED), epochs: String(EPOCHS), testAccuracy: accuracy.toFixed(4) },
 });
 const written = await writeMlPackage(pkg, outPath, { overwrite: true });
-console.log(`test accuracy ${(accuracy * 100).toFixed(2)}%; wrote ${written.path} (${written.totalBytes} bytes) in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+console.log(
+  `test accuracy ${(accuracy * 100).toFixed(2)}%; wrote ${written.path} (${written.totalBytes} bytes) in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+);

@@ -56,7 +56,10 @@ function opName(op: MilOperation): string | undefined {
  * @throws QuantError `MLPACKAGE_INVALID_ARGUMENT` when an op is not found, its input is not a named value, or
  *   the program's opset is older than iOS17 (CoreML7).
  */
-export async function insertActivationQuantization(path: string, specs: readonly ActivationQuantization[]): Promise<MlPackage> {
+export async function insertActivationQuantization(
+  path: string,
+  specs: readonly ActivationQuantization[],
+): Promise<MlPackage> {
   const FN = 'insertActivationQuantization';
   const pkg = await readMlPackage(path);
   const file = join(path, 'Data', ...pkg.rootModelPath.split('/'));
@@ -69,10 +72,14 @@ export async function insertActivationQuantization(path: string, specs: readonly
     const block = fn.blockSpecializations.get(opset);
     if (block === undefined) continue;
     if (!/^CoreML\d+$/.test(opset) || Number(opset.slice(6)) < 7) {
-      throw new QuantError('MLPACKAGE_INVALID_ARGUMENT', `${FN}: quantize/dequantize need iOS17 (CoreML7) or later, the program is ${opset}`);
+      throw new QuantError(
+        'MLPACKAGE_INVALID_ARGUMENT',
+        `${FN}: quantize/dequantize need iOS17 (CoreML7) or later, the program is ${opset}`,
+      );
     }
     const types = new Map<string, MilValueType>();
-    for (const input of fn.inputs) if (input.name !== undefined && input.type !== undefined) types.set(input.name, input.type);
+    for (const input of fn.inputs)
+      if (input.name !== undefined && input.type !== undefined) types.set(input.name, input.type);
     const out: MilOperation[] = [];
     for (const op of block.operations) {
       const name = opName(op);
@@ -83,7 +90,10 @@ export async function insertActivationQuantization(path: string, specs: readonly
         const source = binding?.name;
         const sourceType = source === undefined ? undefined : types.get(source);
         if (source === undefined || sourceType?.tensorType === undefined) {
-          throw new QuantError('MLPACKAGE_INVALID_ARGUMENT', `${FN}: op "${name}" parameter ${param} is not bound to a named tensor`);
+          throw new QuantError(
+            'MLPACKAGE_INVALID_ARGUMENT',
+            `${FN}: op "${name}" parameter ${param} is not bound to a named tensor`,
+          );
         }
         const dt = MIL[spec.dtype];
         const scaleName = `${name}_${param}_scale`;
@@ -91,8 +101,18 @@ export async function insertActivationQuantization(path: string, specs: readonly
         const dtypeName = `${name}_${param}_output_dtype`;
         const qName = `${name}_${param}_quantized`;
         const dqName = `${name}_${param}_dequantized`;
-        out.push(constOp(scaleName, { type: scalarType(MIL.float32), immediateValue: { tensor: { floats: { values: Float32Array.of(spec.scale) } } } }));
-        out.push(constOp(zpName, { type: scalarType(dt), immediateValue: { tensor: { bytes: { values: Uint8Array.of(spec.zeroPoint & 0xff) } } } }));
+        out.push(
+          constOp(scaleName, {
+            type: scalarType(MIL.float32),
+            immediateValue: { tensor: { floats: { values: Float32Array.of(spec.scale) } } },
+          }),
+        );
+        out.push(
+          constOp(zpName, {
+            type: scalarType(dt),
+            immediateValue: { tensor: { bytes: { values: Uint8Array.of(spec.zeroPoint & 0xff) } } },
+          }),
+        );
         out.push(constOp(dtypeName, stringValue(spec.dtype)));
         const qType: MilValueType = structuredClone(sourceType);
         (qType.tensorType as { dataType?: number }).dataType = dt;
@@ -128,7 +148,10 @@ export async function insertActivationQuantization(path: string, specs: readonly
     block.operations = out;
   }
   if (pending.size > 0) {
-    throw new QuantError('MLPACKAGE_INVALID_ARGUMENT', `${FN}: no op named ${[...pending.keys()].map((k) => `"${k}"`).join(', ')} in ${path}`);
+    throw new QuantError(
+      'MLPACKAGE_INVALID_ARGUMENT',
+      `${FN}: no op named ${[...pending.keys()].map((k) => `"${k}"`).join(', ')} in ${path}`,
+    );
   }
   await writeFile(file, encodeModel(model));
   return readMlPackage(path);

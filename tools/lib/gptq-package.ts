@@ -49,12 +49,16 @@ export interface GptqPackageResult {
 
 function batches(images: IdxImages, program: LoadedProgram, size: number): MilInput[] {
   const input = program.inputs[0];
-  if (input === undefined || program.inputs.length !== 1) throw new QuantError('GPTQ_INVALID_ARGUMENT', 'gptqQuantizePackage: the program must have exactly one input');
+  if (input === undefined || program.inputs.length !== 1)
+    throw new QuantError('GPTQ_INVALID_ARGUMENT', 'gptqQuantizePackage: the program must have exactly one input');
   const pixels = images.rows * images.cols;
   const out: MilInput[] = [];
   for (let s = 0; s < images.count; s += size) {
     const b = Math.min(size, images.count - s);
-    out.push({ data: Float32Array.from(images.data.subarray(s * pixels, (s + b) * pixels)), shape: [b, ...input.shape.slice(1)] });
+    out.push({
+      data: Float32Array.from(images.data.subarray(s * pixels, (s + b) * pixels)),
+      shape: [b, ...input.shape.slice(1)],
+    });
   }
   return out;
 }
@@ -92,20 +96,28 @@ export async function gptqQuantizePackage(
     const count = layer.shape.reduce((a, c) => a * c, 1);
     const hessian = createHessianAccumulator(count / out);
     for (const batch of data) {
-      runProgram(program, { [inputName]: batch }, {
-        overrides,
-        onOp: (event) => {
-          if (event.name !== layer.op) return;
-          const rows = layerInputRows(event);
-          if (rows !== null) hessian.add(rows.data, rows.rows);
+      runProgram(
+        program,
+        { [inputName]: batch },
+        {
+          overrides,
+          onOp: (event) => {
+            if (event.name !== layer.op) return;
+            const rows = layerInputRows(event);
+            if (rows !== null) hessian.add(rows.data, rows.rows);
+          },
         },
-      });
+      );
     }
     options.onProgress?.({ layer: layer.weight, index: i, total: layers.length, phase: 'quantize' });
     const spec = resolveTensorSpec(config, { name: layer.weight, opType: layer.opType, shape: layer.shape }).spec;
     if (spec === null) continue;
     const weight = { data: await readWeight(pkg, layer.weight), shape: layer.shape };
-    const result = gptqQuantizeLayer(weight, hessian, spec, { ...options.layerOptions, name: layer.weight, opKind: layer.opType === 'conv' ? 'conv' : 'linear' });
+    const result = gptqQuantizeLayer(weight, hessian, spec, {
+      ...options.layerOptions,
+      name: layer.weight,
+      opKind: layer.opType === 'conv' ? 'conv' : 'linear',
+    });
     overrides[layer.weight] = { data: result.dequantized.data, shape: layer.shape };
     done.push({ weight: layer.weight, op: layer.op, opType: layer.opType, result });
   }

@@ -3,6 +3,7 @@ import type { IdxImages } from './idx.js';
 import type { LoadedProgram } from './load-program.js';
 import { loadProgram } from './load-program.js';
 import { runProgram } from './run-program.js';
+import type { RunProgramOptions } from './run-program.js';
 import { evalError, showShape } from './_internal/errors.js';
 
 /** Progress of {@link evaluateClassifier}, reported after each batch. */
@@ -22,6 +23,8 @@ export interface EvaluateClassifierOptions {
   readonly outputName?: string;
   /** Evaluate only the first `limit` images. @defaultValue all */
   readonly limit?: number;
+  /** Constants replaced for the evaluation (see `RunProgramOptions.overrides`), e.g. fake-quantized weights. */
+  readonly overrides?: RunProgramOptions['overrides'];
   /** Called after every batch. */
   readonly onProgress?: (progress: ClassifierProgress) => void;
 }
@@ -88,7 +91,7 @@ export async function evaluateClassifier(
     const data = new Float32Array(b * pixels);
     const src = images.data.subarray(start * pixels, (start + b) * pixels);
     for (let i = 0; i < data.length; i++) data[i] = src[i] as number;
-    const result = runProgram(program, { [input.name]: { data, shape: [b, ...inner] } });
+    const result = runProgram(program, { [input.name]: { data, shape: [b, ...inner] } }, options.overrides === undefined ? {} : { overrides: options.overrides });
     const scores = result[output.name];
     if (scores === undefined || scores.data.length % b !== 0) bad(`output "${output.name}" does not hold one score vector per image`);
     const classes = scores.data.length / b;

@@ -24,7 +24,6 @@ export interface KernelExports {
     scales: number,
     zpe: number,
     x: number,
-    xsum: number,
     y: number,
     m: number,
     n: number,

@@ -1,0 +1,74 @@
+import { chooseQParams, dequantize, quantize, reduceBlockRange } from '@lowbit/kernels';
+import type { KernelBackend } from './kernel-backend.js';
+import { referenceBackend } from './reference-backend.js';
+import { wasmChooseQParams, wasmDequantize, wasmQuantize, wasmReduceBlockRange } from './_internal/wasm-quantize.js';
+import {
+  matmulF8,
+  matmulInt8,
+  matmulW4,
+  matmulW8A8,
+  prepareF8,
+  prepareW4,
+  prepareW8,
+  singleThreadRunner,
+} from './_internal/wasm-products.js';
+import type { RowRunner } from './_internal/wasm-products.js';
+import { createWasmKernels, wasmSimdSupported } from './wasm-kernels.js';
+import type { WasmKernels } from './wasm-kernels.js';
+
+/** Options of {@link createWasmBackend}. */
+export interface WasmBackendOptions {
+  /** Name under which the backend registers. @defaultValue `'wasm-simd'` */
+  readonly name?: string;
+  /**
+   * A row runner that splits products across threads (from `createThreadPool(...).runner`); products run on the
+   * calling thread when absent. The runner's kernels must be the ones passed as `kernels`.
+   */
+  readonly runner?: RowRunner;
+  /** Kernels to use (shared-memory kernels for a thread pool); fresh private-memory kernels when absent. */
+  readonly kernels?: WasmKernels;
+  /** Threads the runner uses, reported in `capabilities.threads`. @defaultValue 1 */
+  readonly threads?: number;
+  /** Called by `close()`, e.g. to stop a thread pool. */
+  readonly onClose?: () => Promise<void>;
+}
+
+/**
+ * The WebAssembly SIMD backend: bit-exact quantize / dequantize / ranges for int8, uint8, int4, uint4 (packed) and
+ * float8_e4m3fn, and SIMD products. Anything the SIMD kernels do not cover (other dtypes, the minval formulation,
+ * non-contiguous blocks, NaN / Inf inputs, odd product layouts) runs the reference kernels, so results never
+ * depend on the backend.
+ * @throws QuantError `KERNELS_INVALID_ARGUMENT` when WebAssembly SIMD is unavailable (see {@link createDefaultBackend}).
+ */
+export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<KernelBackend> {
+  const k = options.kernels ?? (await createWasmKernels());
+  const run = options.runner ?? singleThreadRunner(k);
+  const name = options.name ?? 'wasm-simd';
+  let closed = false;
+  return {
+    name,
+    capabilities: { simd: true, threads: options.threads ?? 1 },
+    reduceBlockRange: (tensor, blockShape, nonFinite) =>
+      wasmReduceBlockRange(k, tensor, blockShape) ?? reduceBlockRange(tensor, blockShape, nonFinite),
+    chooseQParams: (tensor, spec, opts = {}) => wasmChooseQParams(k, tensor, spec, opts) ?? chooseQParams(tensor, spec, opts),
+    quantize: (tensor, spec, opts = {}) => wasmQuantize(k, tensor, spec, opts) ?? quantize(tensor, spec, opts),
+    dequantize: (q) => wasmDequantize(k, q) ?? dequantize(q),
+    prepareW4: (weights) => prepareW4(k, weights, name),
+    prepareW8: (weights) => prepareW8(k, weights, name),
+    prepareF8: (weights) => prepareF8(k, weights, name),
+    matmulW4: (w, x, m, out) => matmulW4(k, run, w, x, m, out),
+    matmulW8A8: (w, a, m, aScales, out) => matmulW8A8(k, run, w, a, m, aScales, out),
+    matmulInt8: (w, a, m, out) => matmulInt8(k, run, w, a, m, out),
+    matmulF8: (w, x, m, out) => matmulF8(k, run, w, x, m, out),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await options.onClose?.();
+    },
+  };
+}
+
+/** The WebAssembly SIMD backend when the engine supports SIMD, else the pure TypeScript {@link referenceBackend}. */
+export async function createDefaultBackend(options: WasmBackendOptions = {}): Promise<KernelBackend> {
+  return wasmSimdSupported() ? createWasmBackend(options) : referenceBackend;
+}

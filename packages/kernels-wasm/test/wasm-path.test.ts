@@ -1,0 +1,122 @@
+import { dequantize, quantize, reduceBlockRange } from '@lowbit/kernels';
+import type { QuantizationSpec } from '@lowbit/spec';
+import fc from 'fast-check';
+import { beforeAll, expect, test } from 'vitest';
+import { createWasmKernels } from '../src/index.js';
+import type { WasmKernels } from '../src/index.js';
+import { TILE, wasmDequantize, wasmQuantize, wasmReduceBlockRange } from '../src/_internal/wasm-quantize.js';
+
+// These call the SIMD paths directly: a null result would mean "delegated to the reference", so each case
+// asserts that the SIMD kernels themselves produced the reference's exact output.
+
+let k: WasmKernels;
+beforeAll(async () => {
+  k = await createWasmKernels();
+});
+
+const spec = (dtype: string, qscheme: QuantizationSpec['qscheme']): QuantizationSpec => ({
+  version: 1,
+  dtype,
+  qscheme,
+  qformulation: 'zp',
+  granularity: { type: 'per_tensor' },
+});
+
+const specs = fc.constantFrom(
+  spec('int8', 'symmetric'),
+  spec('int8', 'asymmetric'),
+  spec('int8', 'symmetric_with_clipping'),
+  spec('uint8', 'symmetric'),
+  spec('uint8', 'asymmetric'),
+  spec('int4', 'symmetric'),
+  spec('int4', 'asymmetric'),
+  spec('uint4', 'asymmetric'),
+  spec('float8_e4m3fn', 'symmetric'),
+);
+
+test('SIMD quantize / dequantize / ranges run and equal the reference (contiguous blocks of >= 16)', () => {
+  fc.assert(
+    fc.property(
+      specs,
+      fc.integer({ min: 1, max: 4 }),
+      fc.constantFrom(16, 17, 31, 32, 100),
+      fc.integer({ min: 1, max: 3 }),
+      fc.array(fc.float({ min: -1000, max: 1000, noNaN: true }), { minLength: 1, maxLength: 97 }),
+      (s, rows, block, perRow, seed) => {
+        const cols = block * perRow;
+        const data = Float32Array.from({ length: rows * cols }, (_, i) => seed[(i * 13) % seed.length] as number);
+        const t = { data, shape: [rows, cols] };
+        const blockShape = [1, block];
+        const q = wasmQuantize(k, t, s, { blockShape });
+        expect(q).not.toBeNull();
+        expect(q).toStrictEqual(quantize(t, s, { blockShape }));
+        const d = wasmDequantize(k, q!);
+        expect(d).not.toBeNull();
+        expect(d).toStrictEqual(dequantize(q!));
+        expect(wasmReduceBlockRange(k, t, blockShape)).toStrictEqual(reduceBlockRange(t, blockShape));
+      },
+    ),
+    { numRuns: 120 },
+  );
+});
+
+test('float32 rounding ties: codes follow the float64 quotient, half to even', () => {
+  // x = (j + 1/2) s exactly: true ties; x one ulp either side: not ties.
+  const s = Math.fround(0.1);
+  const xs: number[] = [];
+  for (let j = -130; j <= 130; j++) {
+    const x = Math.fround((j + 0.5) * s);
+    xs.push(x, x * (1 + 2 ** -23), x * (1 - 2 ** -23));
+  }
+  while (xs.length % 16 !== 0) xs.push(0);
+  const data = Float32Array.from(xs);
+  const t = { data, shape: [data.length] };
+  const qparams = { blockShape: [data.length], scales: Float32Array.of(s) };
+  const q = wasmQuantize(k, t, spec('int8', 'symmetric'), { qparams });
+  expect(q).not.toBeNull();
+  const codes = q!.data as Int8Array;
+  for (let i = 0; i < data.length; i++) {
+    const v = (data[i] as number) / s;
+    const fl = Math.floor(v);
+    const r = v - fl === 0.5 ? (fl % 2 === 0 ? fl : fl + 1) : Math.round(v);
+    expect(codes[i]).toBe(Math.max(-128, Math.min(127, r)));
+  }
+});
+
+test('float8_e4m3fn: every code round-trips and saturation is at 448', () => {
+  const values = new Float32Array(256 + 16);
+  for (let c = 0; c < 256; c++) {
+    const e = (c >> 3) & 15;
+    const m = c & 7;
+    const v = e === 0 ? m * 2 ** -9 : (1 + m / 8) * 2 ** (e - 7);
+    values[c] = (c & 0x80 ? -1 : 1) * ((c & 0x7f) === 0x7f ? 448 : v);
+  }
+  values.set([464, 465, 1e30, -1e30, 2 ** -10, 2 ** -10 * 1.0001, 3 * 2 ** -11, 0], 256);
+  const t = { data: values, shape: [values.length] };
+  const q = wasmQuantize(k, t, spec('float8_e4m3fn', 'symmetric'), { qparams: { blockShape: [values.length], scales: Float32Array.of(1) } })!;
+  const codes = q.data as Uint8Array;
+  for (let c = 0; c < 256; c++) expect(codes[c]).toBe((c & 0x7f) === 0x7f ? c - 1 : c);
+  // 464 is the tie between 448 (0x7E) and 480 (no such value): ties to even 0x7E; beyond saturates.
+  expect(Array.from(codes.subarray(256, 264))).toEqual([0x7e, 0x7e, 0x7e, 0xfe, 0, 1, 2, 0]);
+});
+
+test('zero-copy: a tensor living in WebAssembly memory is read in place', () => {
+  const n = TILE + 48;
+  const ptr = k.alloc(n * 4);
+  const view = k.f32(ptr, n);
+  for (let i = 0; i < n; i++) view[i] = Math.cos(i);
+  const copy = Float32Array.from(view);
+  const s = spec('int8', 'symmetric');
+  const q = wasmQuantize(k, { data: view, shape: [n / 16, 16] }, s, { blockShape: [1, 16] });
+  expect(q).toStrictEqual(quantize({ data: copy, shape: [n / 16, 16] }, s, { blockShape: [1, 16] }));
+  k.free(ptr);
+});
+
+test('outside the SIMD kernels the path declines (the backend then runs the reference)', () => {
+  const t = { data: new Float32Array(64).fill(1), shape: [8, 8] };
+  expect(wasmQuantize(k, t, spec('int2', 'symmetric'), { blockShape: [1, 8] })).toBeNull(); // dtype
+  expect(wasmQuantize(k, t, spec('int8', 'symmetric'), { blockShape: [8, 1] })).toBeNull(); // strided blocks
+  expect(wasmQuantize(k, t, spec('int8', 'symmetric'), { blockShape: [1, 8] })).toBeNull(); // blocks < 16
+  t.data[3] = Number.NaN;
+  expect(wasmQuantize(k, t, spec('int8', 'symmetric'), { blockShape: [8, 8] })).toBeNull(); // NaN
+});
