@@ -51,8 +51,9 @@ test('SIMD quantize / dequantize / ranges run and equal the reference (contiguou
         expect(q).not.toBeNull();
         expect(q).toStrictEqual(quantize(t, s, { blockShape }));
         const d = wasmDequantize(k, q!);
-        expect(d).not.toBeNull();
-        expect(d).toStrictEqual(dequantize(q!));
+        // Clipped ranges (int8 [-127, 127]) need a code range check: the SIMD dequantize declines them.
+        if (s.qscheme !== 'symmetric_with_clipping') expect(d).not.toBeNull();
+        if (d) expect(d).toStrictEqual(dequantize(q!));
         expect(wasmReduceBlockRange(k, t, blockShape)).toStrictEqual(reduceBlockRange(t, blockShape));
       },
     ),
@@ -79,7 +80,7 @@ test('float32 rounding ties: codes follow the float64 quotient, half to even', (
     const v = (data[i] as number) / s;
     const fl = Math.floor(v);
     const r = v - fl === 0.5 ? (fl % 2 === 0 ? fl : fl + 1) : Math.round(v);
-    expect(codes[i]).toBe(Math.max(-128, Math.min(127, r)));
+    expect(codes[i]).toBe(Math.max(-128, Math.min(127, r)) + 0);
   }
 });
 
@@ -91,13 +92,14 @@ test('float8_e4m3fn: every code round-trips and saturation is at 448', () => {
     const v = e === 0 ? m * 2 ** -9 : (1 + m / 8) * 2 ** (e - 7);
     values[c] = (c & 0x80 ? -1 : 1) * ((c & 0x7f) === 0x7f ? 448 : v);
   }
-  values.set([464, 465, 1e30, -1e30, 2 ** -10, 2 ** -10 * 1.0001, 3 * 2 ** -11, 0], 256);
+  values.set([464, 465, 1e30, -1e30, 2 ** -10, 2 ** -10 * 1.0001, 3 * 2 ** -11, 2.5 * 2 ** -9], 256);
   const t = { data: values, shape: [values.length] };
   const q = wasmQuantize(k, t, spec('float8_e4m3fn', 'symmetric'), { qparams: { blockShape: [values.length], scales: Float32Array.of(1) } })!;
   const codes = q.data as Uint8Array;
   for (let c = 0; c < 256; c++) expect(codes[c]).toBe((c & 0x7f) === 0x7f ? c - 1 : c);
   // 464 is the tie between 448 (0x7E) and 480 (no such value): ties to even 0x7E; beyond saturates.
-  expect(Array.from(codes.subarray(256, 264))).toEqual([0x7e, 0x7e, 0x7e, 0xfe, 0, 1, 2, 0]);
+  // 2^-10 is half the smallest subnormal: a tie, to even 0; 2.5 * 2^-9 ties to 2.
+  expect(Array.from(codes.subarray(256, 264))).toEqual([0x7e, 0x7e, 0x7e, 0xfe, 0, 1, 1, 2]);
 });
 
 test('zero-copy: a tensor living in WebAssembly memory is read in place', () => {

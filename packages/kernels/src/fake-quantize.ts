@@ -14,7 +14,7 @@ export function fakeQuantize(tensor: Tensor, spec: QuantizationSpec, options: Qu
   const out = new Float32Array(g.size);
   const scratch = new Int32Array(Math.min(g.chunk, MAX_RUN));
   forEachChunk(g, (start, len, b) => {
-    codec.quantize(tensor.data, start, len, b, scratch);
+    codec.quantize(tensor.data, start, len, b, scratch, 0);
     codec.dequantize(scratch, 0, len, b, out, start);
   });
   return { data: out, shape: [...tensor.shape] };

@@ -33,11 +33,16 @@ export function quantize(tensor: Tensor, spec: QuantizationSpec, options: Quanti
   const { ctx, blockShape, qparams, g, codec } = prepareQuantization(tensor, spec, options, 'quantize');
   const data = createCodeStorage(ctx, g.size);
   const bits = ctx.dtype.bits;
-  const run = new Int32Array(Math.min(g.chunk, MAX_RUN));
-  forEachChunk(g, (start, len, b) => {
-    codec.quantize(tensor.data, start, len, b, run);
-    storeCodes(data, bits, run, len, start);
-  });
+  if (bits >= 8) {
+    // One byte per code: write straight into the storage.
+    forEachChunk(g, (start, len, b) => codec.quantize(tensor.data, start, len, b, data, start));
+  } else {
+    const run = new Int32Array(Math.min(g.chunk, MAX_RUN));
+    forEachChunk(g, (start, len, b) => {
+      codec.quantize(tensor.data, start, len, b, run, 0);
+      storeCodes(data, bits, run, len, start);
+    });
+  }
   return buildQuantizedTensor(ctx, tensor.shape, blockShape, data, qparams, options);
 }
 

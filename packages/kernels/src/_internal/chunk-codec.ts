@@ -5,13 +5,19 @@ import { nonFiniteError } from '../reduce-range.js';
 import { rne } from './round.js';
 import type { SpecContext } from './spec-context.js';
 
+/** Where quantized codes are written. */
+export type CodeSink = Int32Array | Int8Array | Uint8Array;
+
 /**
  * Quantizes and dequantizes runs of elements that share one block's parameters. Every quantize / dequantize /
  * fake-quantize loop in the package goes through these two methods, so the rounding rule lives in one place.
  */
 export interface ChunkCodec {
-  /** Writes codes of `x[start .. start+len)` (block `b`) to `out[0 .. len)`. */
-  quantize(x: Float32Array, start: number, len: number, b: number, out: Int32Array): void;
+  /**
+   * Writes codes of `x[start .. start+len)` (block `b`) to `out[outStart .. outStart+len)`: a scratch run, or
+   * the final one-byte-per-code storage directly.
+   */
+  quantize(x: Float32Array, start: number, len: number, b: number, out: CodeSink, outStart: number): void;
   /** Writes values of `codes[0 .. len)` (block `b`) to `out[outStart ..]`; `start` is the first element's index. */
   dequantize(codes: Int32Array, start: number, len: number, b: number, out: Float32Array, outStart: number): void;
 }
@@ -36,7 +42,7 @@ export function createChunkCodec(
     // Scratch buffers per run length (at most two lengths occur in one call), so the hot loop allocates nothing.
     const scratchByLength = new Map<number, { scaled: Float32Array; codes: Uint8Array }>();
     return {
-      quantize(x, start, len, b, out) {
+      quantize(x, start, len, b, out, outStart) {
         const s = scales[b] as number;
         let buffers = scratchByLength.get(len);
         if (!buffers) {
@@ -55,7 +61,7 @@ export function createChunkCodec(
           scratch[k] = v / s;
         }
         dtype.encodeArray(scratch, { out: codeScratch });
-        for (let k = 0; k < len; k++) out[k] = codeScratch[k] as number;
+        for (let k = 0; k < len; k++) out[outStart + k] = codeScratch[k] as number;
       },
       dequantize(codes, start, len, b, out, outStart) {
         const s = scales[b] as number;
@@ -71,7 +77,7 @@ export function createChunkCodec(
   if (minvals) {
     const levels = qmax - qmin;
     return {
-      quantize(x, start, len, b, out) {
+      quantize(x, start, len, b, out, outStart) {
         const s = scales[b] as number;
         const m = minvals[b] as number;
         for (let k = 0; k < len; k++) {
@@ -84,7 +90,7 @@ export function createChunkCodec(
             }
             v = v > levels ? levels : v >= 0 ? v : 0;
           }
-          out[k] = rne(v) + qmin;
+          out[outStart + k] = rne(v) + qmin;
         }
       },
       dequantize(codes, start, len, b, out, outStart) {
@@ -100,7 +106,7 @@ export function createChunkCodec(
   }
   const zImplicit = ctx.implicitZeroPoint;
   return {
-    quantize(x, start, len, b, out) {
+    quantize(x, start, len, b, out, outStart) {
       const s = scales[b] as number;
       // Multiplying by the reciprocal is faster than dividing; it can differ from x / s only within ~1e-13 of
       // a rounding tie, so those rare elements are recomputed with the true division the formula states.
@@ -124,7 +130,7 @@ export function createChunkCodec(
           const exact = xv / s;
           q = rne(exact > hi ? hi : exact >= lo ? exact : lo);
         }
-        out[k] = q + z;
+        out[outStart + k] = q + z;
       }
     },
     dequantize(codes, start, len, b, out, outStart) {

@@ -1,0 +1,126 @@
+import { quantize } from '@lowbit/kernels';
+import type { QuantizationSpec } from '@lowbit/spec';
+import { bench, describe } from 'vitest';
+import { createWasmBackend, createWasmKernels, referenceBackend } from '../src/index.js';
+
+// 4096 x 4096, one thread. Run: pnpm exec vitest bench --run --project @lowbit/kernels-wasm
+// Ratios matter more than absolute numbers on a shared machine: compare rows of one describe block.
+const N = 4096;
+const K = 4096;
+const wasm = await createWasmBackend();
+const kernels = await createWasmKernels();
+
+function randomFloats(n: number, seed = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    out[i] = ((s >>> 8) / 16777216 - 0.5) * 2;
+  }
+  return out;
+}
+
+const weights = randomFloats(N * K);
+const int8PerChannel: QuantizationSpec = {
+  version: 1,
+  dtype: 'int8',
+  qscheme: 'symmetric',
+  qformulation: 'zp',
+  granularity: { type: 'per_channel', axis: 0 },
+};
+
+describe('int8 per-channel quantize 4096x4096 (abs-max pass included)', () => {
+  const copy = new Float32Array(N * K);
+  const ptr = kernels.alloc(N * K * 4);
+  kernels.f32(ptr, N * K).set(weights);
+  const tensor = { data: weights, shape: [N, K] };
+  bench('memcpy of the same 64 MiB (Float32Array.set)', () => {
+    copy.set(weights);
+  });
+  bench('wasm-simd quantize', () => {
+    wasm.quantize(tensor, int8PerChannel);
+  });
+  bench('wasm-simd quantize, zero-copy input (tensor in wasm memory)', () => {
+    // Same backend memory as the kernels object only when created from it; use the kernels' own path here.
+    wasm.quantize({ data: kernels.f32(ptr, N * K), shape: [N, K] }, int8PerChannel);
+  });
+  bench('reference (pure TS) quantize', () => {
+    quantize(tensor, int8PerChannel);
+  });
+});
+
+const w4 = quantize({ data: weights, shape: [N, K] }, { ...int8PerChannel, dtype: 'int4', granularity: { type: 'per_block', axis: 1, blockSize: 32 } });
+const w4Weights = { dtype: 'int4' as const, n: N, k: K, blockSize: 32, data: w4.data as Uint8Array, scales: w4.scales };
+const preparedW4 = wasm.prepareW4(w4Weights);
+const x1 = randomFloats(K, 7);
+const x64 = randomFloats(64 * K, 9);
+
+/** Plain float32 GEMV in JS: the baseline a framework replaces. */
+function floatGemv(w: Float32Array, x: Float32Array, y: Float32Array): void {
+  for (let r = 0; r < N; r++) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    const o = r * K;
+    for (let c = 0; c < K; c += 4) {
+      a0 += w[o + c]! * x[c]!;
+      a1 += w[o + c + 1]! * x[c + 1]!;
+      a2 += w[o + c + 2]! * x[c + 2]!;
+      a3 += w[o + c + 3]! * x[c + 3]!;
+    }
+    y[r] = a0 + a1 + a2 + a3;
+  }
+}
+const yFloat = new Float32Array(N);
+
+describe('W4 block-32 GEMV 4096x4096', () => {
+  bench('wasm-simd matmulW4 (m = 1)', async () => {
+    await wasm.matmulW4(preparedW4, x1, 1);
+  });
+  bench('float32 GEMV baseline (JS loop over 64 MiB of float weights)', () => {
+    floatGemv(weights, x1, yFloat);
+  });
+});
+
+describe('W4 block-32 GEMM 4096x4096, m = 64', () => {
+  bench('wasm-simd matmulW4 (m = 64)', async () => {
+    await wasm.matmulW4(preparedW4, x64, 64);
+  }, { iterations: 3, time: 0 });
+});
+
+const w8Data = new Int8Array(N * K);
+for (let i = 0; i < w8Data.length; i++) w8Data[i] = ((i * 2654435761) >>> 24) - 128;
+const w8Scales = new Float32Array(N).fill(0.01);
+const preparedW8 = wasm.prepareW8({ n: N, k: K, data: w8Data, scales: w8Scales });
+const refW8 = referenceBackend.prepareW8({ n: 256, k: K, data: w8Data.subarray(0, 256 * K), scales: w8Scales.subarray(0, 256) });
+const a1 = w8Data.subarray(0, K);
+const a64 = w8Data.subarray(0, 64 * K);
+const aScale = Float32Array.of(0.02);
+
+describe('W8A8 int8 x int8 -> int32, 4096x4096', () => {
+  bench('wasm-simd matmulW8A8 GEMV (m = 1)', async () => {
+    await wasm.matmulW8A8(preparedW8, a1, 1, aScale);
+  });
+  bench('wasm-simd matmulW8A8 GEMM (m = 64)', async () => {
+    await wasm.matmulW8A8(preparedW8, a64, 64, aScale);
+  }, { iterations: 3, time: 0 });
+  bench('reference matmulW8A8 GEMV, 256 of the 4096 rows', async () => {
+    await referenceBackend.matmulW8A8(refW8, a1, 1, aScale);
+  });
+  bench('float32 GEMV baseline', () => {
+    floatGemv(weights, x1, yFloat);
+  });
+});
+
+const f8 = quantize({ data: weights, shape: [N, K] }, { ...int8PerChannel, dtype: 'float8_e4m3fn' });
+const preparedF8 = wasm.prepareF8({ n: N, k: K, blockSize: K, data: f8.data as Uint8Array, scales: f8.scales });
+
+describe('float8_e4m3fn per-channel GEMV 4096x4096', () => {
+  bench('wasm-simd matmulF8 (m = 1)', async () => {
+    await wasm.matmulF8(preparedF8, x1, 1);
+  });
+  bench('float32 GEMV baseline', () => {
+    floatGemv(weights, x1, yFloat);
+  });
+});
