@@ -49,7 +49,10 @@ describe('int8 per-channel quantize 4096x4096 (abs-max pass included)', () => {
   });
 });
 
-const w4 = quantize({ data: weights, shape: [N, K] }, { ...int8PerChannel, dtype: 'int4', granularity: { type: 'per_block', axis: 1, blockSize: 32 } });
+const w4 = quantize(
+  { data: weights, shape: [N, K] },
+  { ...int8PerChannel, dtype: 'int4', granularity: { type: 'per_block', axis: 1, blockSize: 32 } },
+);
 const w4Weights = { dtype: 'int4' as const, n: N, k: K, blockSize: 32, data: w4.data as Uint8Array, scales: w4.scales };
 const preparedW4 = wasm.prepareW4(w4Weights);
 const x1 = randomFloats(K, 7);
@@ -84,16 +87,25 @@ describe('W4 block-32 GEMV 4096x4096', () => {
 });
 
 describe('W4 block-32 GEMM 4096x4096, m = 64', () => {
-  bench('wasm-simd matmulW4 (m = 64)', async () => {
-    await wasm.matmulW4(preparedW4, x64, 64);
-  }, { iterations: 3, time: 0 });
+  bench(
+    'wasm-simd matmulW4 (m = 64)',
+    async () => {
+      await wasm.matmulW4(preparedW4, x64, 64);
+    },
+    { iterations: 3, time: 0 },
+  );
 });
 
 const w8Data = new Int8Array(N * K);
 for (let i = 0; i < w8Data.length; i++) w8Data[i] = ((i * 2654435761) >>> 24) - 128;
 const w8Scales = new Float32Array(N).fill(0.01);
 const preparedW8 = wasm.prepareW8({ n: N, k: K, data: w8Data, scales: w8Scales });
-const refW8 = referenceBackend.prepareW8({ n: 256, k: K, data: w8Data.subarray(0, 256 * K), scales: w8Scales.subarray(0, 256) });
+const refW8 = referenceBackend.prepareW8({
+  n: 256,
+  k: K,
+  data: w8Data.subarray(0, 256 * K),
+  scales: w8Scales.subarray(0, 256),
+});
 const a1 = w8Data.subarray(0, K);
 const a64 = w8Data.subarray(0, 64 * K);
 const aScale = Float32Array.of(0.02);
@@ -102,9 +114,13 @@ describe('W8A8 int8 x int8 -> int32, 4096x4096', () => {
   bench('wasm-simd matmulW8A8 GEMV (m = 1)', async () => {
     await wasm.matmulW8A8(preparedW8, a1, 1, aScale);
   });
-  bench('wasm-simd matmulW8A8 GEMM (m = 64)', async () => {
-    await wasm.matmulW8A8(preparedW8, a64, 64, aScale);
-  }, { iterations: 3, time: 0 });
+  bench(
+    'wasm-simd matmulW8A8 GEMM (m = 64)',
+    async () => {
+      await wasm.matmulW8A8(preparedW8, a64, 64, aScale);
+    },
+    { iterations: 3, time: 0 },
+  );
   bench('reference matmulW8A8 GEMV, 256 of the 4096 rows', async () => {
     await referenceBackend.matmulW8A8(refW8, a1, 1, aScale);
   });

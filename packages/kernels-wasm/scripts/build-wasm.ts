@@ -4,4 +4,4 @@ import { assembleKernels, GENERATED_FILE, renderGenerated } from './wasm-source.
 
 const { plain, shared } = await assembleKernels();
 writeFileSync(GENERATED_FILE, renderGenerated(plain, shared));
-console.log(`build-wasm: wrote ${GENERATED_FILE} (${plain.length} + ${shared.length} bytes)`);
+process.stdout.write(`build-wasm: wrote ${GENERATED_FILE} (${plain.length} + ${shared.length} bytes)\n`);

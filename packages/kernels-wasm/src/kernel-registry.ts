@@ -31,7 +31,10 @@ export function createKernelRegistry(...backends: KernelBackend[]): KernelRegist
   const byName = new Map<string, KernelBackend>();
   for (const b of backends) {
     if (byName.has(b.name)) {
-      throw new QuantError('KERNELS_DUPLICATE', `createKernelRegistry: two backends are named '${b.name}'; names must be unique`);
+      throw new QuantError(
+        'KERNELS_DUPLICATE',
+        `createKernelRegistry: two backends are named '${b.name}'; names must be unique`,
+      );
     }
     byName.set(b.name, b);
   }

@@ -98,7 +98,13 @@ export const referenceBackend: KernelBackend = Object.freeze({
   async matmulW4(prepared: PreparedWeights<'w4'>, x: Float32Array, m: number, out?: Float32Array) {
     return referenceProducts.matmulW4(referenceWeights<W4Weights>(prepared, 'w4', 'matmulW4'), x, m, out);
   },
-  async matmulW8A8(prepared: PreparedWeights<'w8'>, a: Int8Array, m: number, aScales: Float32Array, out?: Float32Array) {
+  async matmulW8A8(
+    prepared: PreparedWeights<'w8'>,
+    a: Int8Array,
+    m: number,
+    aScales: Float32Array,
+    out?: Float32Array,
+  ) {
     return referenceProducts.matmulW8A8(referenceWeights<W8Weights>(prepared, 'w8', 'matmulW8A8'), a, m, aScales, out);
   },
   async matmulInt8(prepared: PreparedWeights<'w8'>, a: Int8Array, m: number, out?: Int32Array) {

@@ -50,7 +50,8 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     capabilities: { simd: true, threads: options.threads ?? 1 },
     reduceBlockRange: (tensor, blockShape, nonFinite) =>
       wasmReduceBlockRange(k, tensor, blockShape) ?? reduceBlockRange(tensor, blockShape, nonFinite),
-    chooseQParams: (tensor, spec, opts = {}) => wasmChooseQParams(k, tensor, spec, opts) ?? chooseQParams(tensor, spec, opts),
+    chooseQParams: (tensor, spec, opts = {}) =>
+      wasmChooseQParams(k, tensor, spec, opts) ?? chooseQParams(tensor, spec, opts),
     quantize: (tensor, spec, opts = {}) => wasmQuantize(k, tensor, spec, opts) ?? quantize(tensor, spec, opts),
     dequantize: (q) => wasmDequantize(k, q) ?? dequantize(q),
     prepareW4: (weights) => prepareW4(k, weights, name),

@@ -1,5 +1,10 @@
 import { Arena } from './_internal/arena.js';
-import { compileKernels, instantiateKernels, sharedMemorySupported, wasmSimdSupported } from './_internal/wasm-module.js';
+import {
+  compileKernels,
+  instantiateKernels,
+  sharedMemorySupported,
+  wasmSimdSupported,
+} from './_internal/wasm-module.js';
 import type { KernelExports } from './_internal/wasm-module.js';
 import { QuantError } from '@lowbit/dtypes';
 
@@ -59,7 +64,10 @@ function moduleFor(shared: boolean): Promise<WebAssembly.Module> {
 export async function createWasmKernels(options: WasmKernelsOptions = {}): Promise<WasmKernels> {
   const shared = options.shared ?? false;
   if (!wasmSimdSupported()) {
-    throw new QuantError('KERNELS_INVALID_ARGUMENT', 'createWasmKernels: this engine does not support WebAssembly SIMD');
+    throw new QuantError(
+      'KERNELS_INVALID_ARGUMENT',
+      'createWasmKernels: this engine does not support WebAssembly SIMD',
+    );
   }
   if (shared && !sharedMemorySupported()) {
     throw new QuantError(

@@ -94,7 +94,9 @@ test('float8_e4m3fn: every code round-trips and saturation is at 448', () => {
   }
   values.set([464, 465, 1e30, -1e30, 2 ** -10, 2 ** -10 * 1.0001, 3 * 2 ** -11, 2.5 * 2 ** -9], 256);
   const t = { data: values, shape: [values.length] };
-  const q = wasmQuantize(k, t, spec('float8_e4m3fn', 'symmetric'), { qparams: { blockShape: [values.length], scales: Float32Array.of(1) } })!;
+  const q = wasmQuantize(k, t, spec('float8_e4m3fn', 'symmetric'), {
+    qparams: { blockShape: [values.length], scales: Float32Array.of(1) },
+  })!;
   const codes = q.data as Uint8Array;
   for (let c = 0; c < 256; c++) expect(codes[c]).toBe((c & 0x7f) === 0x7f ? c - 1 : c);
   // 464 is the tie between 448 (0x7E) and 480 (no such value): ties to even 0x7E; beyond saturates.

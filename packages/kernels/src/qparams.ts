@@ -53,16 +53,34 @@ export function qparamsFromRange(
       `${where}: min has ${min.length} entries but max has ${max.length}; give one of each per block`,
     );
   }
-  const n = min.length;
+  const writer = createParamWriter(ctx, min.length, where);
+  for (let b = 0; b < min.length; b++) writer.set(b, min[b] as number, max[b] as number);
+  return writer.finish(blockShape);
+}
+
+/** @internal Fills per-block parameters one block at a time (shared by qparamsFromRange and fused quantization). */
+export interface ParamWriter {
+  readonly scales: Float32Array;
+  readonly zeroPoints: Int32Array | undefined;
+  readonly minvals: Float32Array | undefined;
+  /** Computes block `b`'s parameters from its observed range. */
+  set(b: number, min: number, max: number): void;
+  /** The finished parameters (zero points dropped when all are 0). */
+  finish(blockShape: readonly number[]): QParams;
+}
+
+/** @internal Creates a {@link ParamWriter} for `n` blocks of a resolved spec. */
+export function createParamWriter(ctx: SpecContext, n: number, where: string): ParamWriter {
+  const spec = ctx.spec;
   const scales = new Float32Array(n);
   const zeroPoints = ctx.minval || ctx.isFloat ? undefined : new Int32Array(n);
   const minvals = ctx.minval ? new Float32Array(n) : undefined;
   const pinLo = spec.floatRange?.[0] ?? null;
   const pinHi = spec.floatRange?.[1] ?? null;
   const levels = ctx.qmax - ctx.qmin;
-  for (let b = 0; b < n; b++) {
-    let lo = pinLo ?? (min[b] as number);
-    let hi = pinHi ?? (max[b] as number);
+  const set = (b: number, min: number, max: number): void => {
+    let lo = pinLo ?? min;
+    let hi = pinHi ?? max;
     if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) {
       throw new QuantError(
         'KERNELS_INVALID_ARGUMENT',
@@ -76,7 +94,7 @@ export function qparamsFromRange(
     }
     if (lo === hi && lo !== 0 && Number.isFinite(lo) && pinLo === null && pinHi === null) {
       setConstantBlock(ctx, b, lo, scales, zeroPoints, minvals);
-      continue;
+      return;
     }
     lo = Math.min(lo, 0);
     hi = Math.max(hi, 0);
@@ -90,7 +108,7 @@ export function qparamsFromRange(
     if (ctx.isFloat) {
       const raw = amax > 0 ? amax / ctx.maxFinite : 1;
       scales[b] = roundScale(raw, ctx.scaleDtype, amax, ctx.maxFinite, true);
-      continue;
+      return;
     }
     const symmetric = !ctx.asymmetric;
     const rlo = symmetric ? -amax : lo;
@@ -108,19 +126,19 @@ export function qparamsFromRange(
         zeroPoints[b] = Math.min(ctx.qmax, Math.max(ctx.qmin, z));
       }
     }
-  }
-  const result: {
-    blockShape: readonly number[];
-    scales: Float32Array;
-    zeroPoints?: Int32Array;
-    minvals?: Float32Array;
-  } = {
-    blockShape: [...blockShape],
-    scales,
   };
-  if (zeroPoints && zeroPoints.some((z) => z !== 0)) result.zeroPoints = zeroPoints;
-  if (minvals) result.minvals = minvals;
-  return result;
+  const finish = (blockShape: readonly number[]): QParams => {
+    const result: {
+      blockShape: readonly number[];
+      scales: Float32Array;
+      zeroPoints?: Int32Array;
+      minvals?: Float32Array;
+    } = { blockShape: [...blockShape], scales };
+    if (zeroPoints && zeroPoints.some((z) => z !== 0)) result.zeroPoints = zeroPoints;
+    if (minvals) result.minvals = minvals;
+    return result;
+  };
+  return { scales, zeroPoints, minvals, set, finish };
 }
 
 /** Largest power of two <= n (n >= 1). */

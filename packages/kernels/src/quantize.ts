@@ -30,7 +30,7 @@ import type { Tensor } from './tensor.js';
  * `nonFinite: 'saturate'`), `KERNELS_SHAPE_MISMATCH`, `KERNELS_INVALID_ARGUMENT`, and the spec's own errors.
  */
 export function quantize(tensor: Tensor, spec: QuantizationSpec, options: QuantizeOptions = {}): QuantizedTensor {
-  const { ctx, blockShape, qparams, g, codec } = prepareQuantization(tensor, spec, options, 'quantize');
+  const { ctx, blockShape, g, codec, qparams } = prepareQuantization(tensor, spec, options, 'quantize');
   const data = createCodeStorage(ctx, g.size);
   const bits = ctx.dtype.bits;
   if (bits >= 8) {
@@ -50,9 +50,9 @@ export function quantize(tensor: Tensor, spec: QuantizationSpec, options: Quanti
 export interface PreparedQuantization {
   readonly ctx: SpecContext;
   readonly blockShape: readonly number[];
-  readonly qparams: QParams;
   readonly g: BlockGeometry;
   readonly codec: ChunkCodec;
+  readonly qparams: QParams;
 }
 
 /**
@@ -69,11 +69,12 @@ export function prepareQuantization(
   const ctx = specContext(spec, where, options.registry);
   assertByteCodes(ctx, where);
   const blockShape = blockShapeFor(tensor, spec, options);
-  const qparams = options.qparams ?? chooseQParams(tensor, spec, { ...options, blockShape });
   const g = blockGeometry(tensor.shape, blockShape, where);
+  const nonFinite = options.nonFinite ?? 'error';
+  const qparams = options.qparams ?? chooseQParams(tensor, spec, { ...options, blockShape });
   assertQParams(qparams, g, ctx, where);
-  const codec = createChunkCodec(ctx, qparams, options.nonFinite ?? 'error', where, tensor.shape);
-  return { ctx, blockShape, qparams, g, codec };
+  const codec = createChunkCodec(ctx, qparams, nonFinite, where, tensor.shape);
+  return { ctx, blockShape, g, codec, qparams };
 }
 
 /** Longest run handed to a chunk loop at once, so scratch buffers stay small and cache-resident. */

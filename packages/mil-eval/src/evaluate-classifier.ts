@@ -67,22 +67,39 @@ export async function evaluateClassifier(
   const bad: (m: string) => never = (m) => {
     throw evalError('MILEVAL_INVALID_ARGUMENT', FN, m);
   };
-  if (typeof images !== 'object' || images === null || !(images.data instanceof Uint8Array)) bad('images must come from readIdxImages');
+  if (typeof images !== 'object' || images === null || !(images.data instanceof Uint8Array))
+    bad('images must come from readIdxImages');
   const pixels = images.rows * images.cols;
-  if (images.data.length !== images.count * pixels) bad(`images hold ${images.data.length} bytes, ${images.count} images of ${images.rows}x${images.cols} need ${images.count * pixels}`);
-  if (labels === null || typeof labels !== 'object' || labels.length !== images.count) bad(`${images.count} images but ${labels?.length} labels`);
+  if (images.data.length !== images.count * pixels)
+    bad(
+      `images hold ${images.data.length} bytes, ${images.count} images of ${images.rows}x${images.cols} need ${images.count * pixels}`,
+    );
+  if (labels === null || typeof labels !== 'object' || labels.length !== images.count)
+    bad(`${images.count} images but ${labels?.length} labels`);
   const batchSize = options.batchSize ?? 500;
   if (!Number.isInteger(batchSize) || batchSize < 1) bad(`batchSize must be a positive integer, got ${batchSize}`);
   const limit = options.limit ?? images.count;
-  if (!Number.isInteger(limit) || limit < 0 || limit > images.count) bad(`limit must be an integer in 0..${images.count}, got ${limit}`);
-  const input = options.inputName !== undefined ? program.inputs.find((i) => i.name === options.inputName) : program.inputs.length === 1 ? program.inputs[0] : undefined;
+  if (!Number.isInteger(limit) || limit < 0 || limit > images.count)
+    bad(`limit must be an integer in 0..${images.count}, got ${limit}`);
+  const input =
+    options.inputName !== undefined
+      ? program.inputs.find((i) => i.name === options.inputName)
+      : program.inputs.length === 1
+        ? program.inputs[0]
+        : undefined;
   if (input === undefined) bad(`give inputName: one of ${program.inputs.map((i) => `"${i.name}"`).join(', ')}`);
-  const output = options.outputName !== undefined ? program.outputs.find((o) => o.name === options.outputName) : program.outputs[0];
-  if (output === undefined) bad(`outputName "${options.outputName}" is not an output; outputs: ${program.outputs.map((o) => `"${o.name}"`).join(', ')}`);
+  const output =
+    options.outputName !== undefined ? program.outputs.find((o) => o.name === options.outputName) : program.outputs[0];
+  if (output === undefined)
+    bad(
+      `outputName "${options.outputName}" is not an output; outputs: ${program.outputs.map((o) => `"${o.name}"`).join(', ')}`,
+    );
   const inner = input.shape.slice(1);
   const innerCount = inner.reduce((a, c) => a * c, 1);
   if (input.shape.length < 2 || innerCount !== pixels) {
-    bad(`input "${input.name}" ${showShape(input.shape)} cannot hold ${images.rows}x${images.cols} images (needs [N, ...] with ${pixels} elements per image)`);
+    bad(
+      `input "${input.name}" ${showShape(input.shape)} cannot hold ${images.rows}x${images.cols} images (needs [N, ...] with ${pixels} elements per image)`,
+    );
   }
   const predictions = new Int32Array(limit);
   let correct = 0;
@@ -91,9 +108,14 @@ export async function evaluateClassifier(
     const data = new Float32Array(b * pixels);
     const src = images.data.subarray(start * pixels, (start + b) * pixels);
     for (let i = 0; i < data.length; i++) data[i] = src[i] as number;
-    const result = runProgram(program, { [input.name]: { data, shape: [b, ...inner] } }, options.overrides === undefined ? {} : { overrides: options.overrides });
+    const result = runProgram(
+      program,
+      { [input.name]: { data, shape: [b, ...inner] } },
+      options.overrides === undefined ? {} : { overrides: options.overrides },
+    );
     const scores = result[output.name];
-    if (scores === undefined || scores.data.length % b !== 0) bad(`output "${output.name}" does not hold one score vector per image`);
+    if (scores === undefined || scores.data.length % b !== 0)
+      bad(`output "${output.name}" does not hold one score vector per image`);
     const classes = scores.data.length / b;
     for (let i = 0; i < b; i++) {
       let best = 0;
@@ -110,5 +132,11 @@ export async function evaluateClassifier(
     }
     options.onProgress?.({ done: start + b, total: limit, correct });
   }
-  return { accuracy: limit === 0 ? 0 : correct / limit, correct, total: limit, predictions, seconds: (performance.now() - started) / 1000 };
+  return {
+    accuracy: limit === 0 ? 0 : correct / limit,
+    correct,
+    total: limit,
+    predictions,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

@@ -52,12 +52,18 @@ export function parseIdx(bytes: Uint8Array, label = 'IDX data'): IdxArray {
     throw evalError('IDX_MALFORMED', FN, `${label} does not start with the IDX magic 00 00 <type> <ndims> (byte 0)`);
   }
   if (raw[2] !== 0x08) {
-    throw evalError('IDX_MALFORMED', FN, `${label} has element type 0x${(raw[2] as number).toString(16)} at byte 2; only unsigned bytes (0x08) are supported`);
+    throw evalError(
+      'IDX_MALFORMED',
+      FN,
+      `${label} has element type 0x${(raw[2] as number).toString(16)} at byte 2; only unsigned bytes (0x08) are supported`,
+    );
   }
   const nd = raw[3] as number;
-  if (nd < 1 || nd > MAX_DIMS) throw evalError('IDX_MALFORMED', FN, `${label} declares ${nd} dimensions at byte 3; expected 1..${MAX_DIMS}`);
+  if (nd < 1 || nd > MAX_DIMS)
+    throw evalError('IDX_MALFORMED', FN, `${label} declares ${nd} dimensions at byte 3; expected 1..${MAX_DIMS}`);
   const header = 4 + 4 * nd;
-  if (raw.length < header) throw evalError('IDX_MALFORMED', FN, `${label} is ${raw.length} bytes, shorter than its ${header}-byte header`);
+  if (raw.length < header)
+    throw evalError('IDX_MALFORMED', FN, `${label} is ${raw.length} bytes, shorter than its ${header}-byte header`);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const dims: number[] = [];
   let count = 1;
@@ -67,20 +73,36 @@ export function parseIdx(bytes: Uint8Array, label = 'IDX data'): IdxArray {
     count *= d;
   }
   if (raw.length - header !== count) {
-    throw evalError('IDX_MALFORMED', FN, `${label}: dimensions [${dims.join(', ')}] need ${count} bytes after the ${header}-byte header, the data has ${raw.length - header}`);
+    throw evalError(
+      'IDX_MALFORMED',
+      FN,
+      `${label}: dimensions [${dims.join(', ')}] need ${count} bytes after the ${header}-byte header, the data has ${raw.length - header}`,
+    );
   }
   return { dims, data: raw.subarray(header) };
 }
 
 /** Encodes unsigned bytes as an IDX file (type 0x08), gzipped unless `gzip: false`. Deterministic output. */
-export function encodeIdx(dims: readonly number[], data: Uint8Array, options: { readonly gzip?: boolean } = {}): Uint8Array {
+export function encodeIdx(
+  dims: readonly number[],
+  data: Uint8Array,
+  options: { readonly gzip?: boolean } = {},
+): Uint8Array {
   const FN = 'encodeIdx';
   if (dims.length < 1 || dims.length > MAX_DIMS || dims.some((d) => !Number.isInteger(d) || d < 0 || d > 0xffffffff)) {
-    throw evalError('MILEVAL_INVALID_ARGUMENT', FN, `dims must be 1..${MAX_DIMS} non-negative 32-bit integers, got [${dims.join(', ')}]`);
+    throw evalError(
+      'MILEVAL_INVALID_ARGUMENT',
+      FN,
+      `dims must be 1..${MAX_DIMS} non-negative 32-bit integers, got [${dims.join(', ')}]`,
+    );
   }
   const count = dims.reduce((a, c) => a * c, 1);
   if (!(data instanceof Uint8Array) || data.length !== count) {
-    throw evalError('MILEVAL_INVALID_ARGUMENT', FN, `data must be a Uint8Array of ${count} bytes for dims [${dims.join(', ')}]`);
+    throw evalError(
+      'MILEVAL_INVALID_ARGUMENT',
+      FN,
+      `data must be a Uint8Array of ${count} bytes for dims [${dims.join(', ')}]`,
+    );
   }
   const out = new Uint8Array(4 + 4 * dims.length + count);
   const view = new DataView(out.buffer);
@@ -95,13 +117,22 @@ async function readBytes(path: string, fn: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    throw evalError('IDX_MALFORMED', fn, `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw evalError(
+      'IDX_MALFORMED',
+      fn,
+      `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
 }
 
 /** Converts a parsed IDX3 array into images. */
 export function idxToImages(idx: IdxArray, label = 'IDX data'): IdxImages {
-  if (idx.dims.length !== 3) throw evalError('IDX_MALFORMED', 'readIdxImages', `${label} has ${idx.dims.length} dimensions; images need 3 (count, rows, cols)`);
+  if (idx.dims.length !== 3)
+    throw evalError(
+      'IDX_MALFORMED',
+      'readIdxImages',
+      `${label} has ${idx.dims.length} dimensions; images need 3 (count, rows, cols)`,
+    );
   const [count, rows, cols] = idx.dims as [number, number, number];
   return { count, rows, cols, data: idx.data };
 }
@@ -114,7 +145,8 @@ export async function readIdxImages(path: string): Promise<IdxImages> {
 /** Reads an IDX1 label file (gzipped or raw), e.g. `t10k-labels-idx1-ubyte.gz`. */
 export async function readIdxLabels(path: string): Promise<Uint8Array> {
   const idx = parseIdx(await readBytes(path, 'readIdxLabels'), path);
-  if (idx.dims.length !== 1) throw evalError('IDX_MALFORMED', 'readIdxLabels', `${path} has ${idx.dims.length} dimensions; labels need 1`);
+  if (idx.dims.length !== 1)
+    throw evalError('IDX_MALFORMED', 'readIdxLabels', `${path} has ${idx.dims.length} dimensions; labels need 1`);
   return idx.data;
 }
 
@@ -131,13 +163,21 @@ export async function readIdxDataset(dir: string, prefix = 't10k'): Promise<IdxD
   try {
     names = readdirSync(dir);
   } catch (e) {
-    throw evalError('IDX_MALFORMED', FN, `cannot list ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw evalError(
+      'IDX_MALFORMED',
+      FN,
+      `cannot list ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const find = (kind: string): string => {
     const base = `${prefix}-${kind}-ubyte`;
     const hit = names.find((n) => n === base || n === `${base}.gz`);
     if (hit === undefined) {
-      throw evalError('IDX_MALFORMED', FN, `${dir} has no ${base}[.gz]; it holds ${names.filter((n) => n.includes('ubyte')).join(', ') || 'no IDX files'}`);
+      throw evalError(
+        'IDX_MALFORMED',
+        FN,
+        `${dir} has no ${base}[.gz]; it holds ${names.filter((n) => n.includes('ubyte')).join(', ') || 'no IDX files'}`,
+      );
     }
     return join(dir, hit);
   };
@@ -146,7 +186,11 @@ export async function readIdxDataset(dir: string, prefix = 't10k'): Promise<IdxD
   const images = await readIdxImages(imagesPath);
   const labels = await readIdxLabels(labelsPath);
   if (labels.length !== images.count) {
-    throw evalError('IDX_MALFORMED', FN, `${imagesPath} holds ${images.count} images but ${labelsPath} holds ${labels.length} labels`);
+    throw evalError(
+      'IDX_MALFORMED',
+      FN,
+      `${imagesPath} holds ${images.count} images but ${labelsPath} holds ${labels.length} labels`,
+    );
   }
   return { images, labels, imagesPath, labelsPath };
 }

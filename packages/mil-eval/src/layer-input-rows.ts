@@ -37,9 +37,14 @@ export function layerInputRows(event: OpEvent): LayerInputRows | null {
   for (const [k, v] of Object.entries(event.strings)) args.set(k, [{ strings: [v], shape: [], dtype: 'string' }]);
   const ctx = new OpContext('conv', event.name, args, []);
   if (x.shape.length !== 4 || w.shape.length !== 4) {
-    throw evalError('MILEVAL_UNSUPPORTED_OP', FN, `conv "${event.name}": only 2-D convolutions are unfolded (x ${showShape(x.shape)})`);
+    throw evalError(
+      'MILEVAL_UNSUPPORTED_OP',
+      FN,
+      `conv "${event.name}": only 2-D convolutions are unfolded (x ${showShape(x.shape)})`,
+    );
   }
-  if (ctx.int('groups', 1) !== 1) throw evalError('MILEVAL_UNSUPPORTED_OP', FN, `conv "${event.name}": grouped convolutions are not unfolded`);
+  if (ctx.int('groups', 1) !== 1)
+    throw evalError('MILEVAL_UNSUPPORTED_OP', FN, `conv "${event.name}": grouped convolutions are not unfolded`);
   return unfold(ctx, x, w);
 }
 
@@ -51,8 +56,28 @@ function unfold(ctx: OpContext, x: MilTensor, w: MilTensor): LayerInputRows {
   const dil = ctx.ints('dilations', [1, 1]);
   const padType = ctx.string('pad_type', 'valid');
   const pad = ctx.ints('pad', [0, 0, 0, 0]);
-  const ay = resolveAxis(ctx, h, kh, strides[0] as number, dil[0] as number, padType, pad[0] as number, pad[1] as number, false);
-  const ax = resolveAxis(ctx, wd, kw, strides[1] as number, dil[1] as number, padType, pad[2] as number, pad[3] as number, false);
+  const ay = resolveAxis(
+    ctx,
+    h,
+    kh,
+    strides[0] as number,
+    dil[0] as number,
+    padType,
+    pad[0] as number,
+    pad[1] as number,
+    false,
+  );
+  const ax = resolveAxis(
+    ctx,
+    wd,
+    kw,
+    strides[1] as number,
+    dil[1] as number,
+    padType,
+    pad[2] as number,
+    pad[3] as number,
+    false,
+  );
   const columns = c * kh * kw;
   const rows = n * ay.out * ax.out;
   const data = new Float32Array(rows * columns);
@@ -67,7 +92,9 @@ function unfold(ctx: OpContext, x: MilTensor, w: MilTensor): LayerInputRows {
             for (let kx = 0; kx < kw; kx++) {
               const ix = ox * (strides[1] as number) + kx * (dil[1] as number) - ax.before;
               const inside = iy >= 0 && iy < h && ix >= 0 && ix < wd;
-              data[base + (ch * kh + ky) * kw + kx] = inside ? (x.data[((b * c + ch) * h + iy) * wd + ix] as number) : 0;
+              data[base + (ch * kh + ky) * kw + kx] = inside
+                ? (x.data[((b * c + ch) * h + iy) * wd + ix] as number)
+                : 0;
             }
           }
         }

@@ -92,17 +92,29 @@ export async function loadProgram(pkg: MlPackage, options: LoadProgramOptions = 
   const wanted = options.modelPath ?? (paths.includes('') || paths.length !== 1 ? '' : (paths[0] as string));
   const info = pkg.programs.find((p) => p.modelPath === wanted);
   if (info === undefined) {
-    throw evalError('MILEVAL_INVALID_ARGUMENT', FN, `no ML Program at model path "${wanted}"; the package has ${paths.length === 0 ? 'none' : paths.map((p) => `"${p}"`).join(', ')}`);
+    throw evalError(
+      'MILEVAL_INVALID_ARGUMENT',
+      FN,
+      `no ML Program at model path "${wanted}"; the package has ${paths.length === 0 ? 'none' : paths.map((p) => `"${p}"`).join(', ')}`,
+    );
   }
   const fnNames = info.functions.map((f) => f.name);
   const defaultFn = pkg.model.description?.defaultFunctionName;
   const fnName =
     options.functionName ??
-    (defaultFn !== undefined && fnNames.includes(defaultFn) ? defaultFn : fnNames.includes('main') || fnNames.length !== 1 ? 'main' : (fnNames[0] as string));
+    (defaultFn !== undefined && fnNames.includes(defaultFn)
+      ? defaultFn
+      : fnNames.includes('main') || fnNames.length !== 1
+        ? 'main'
+        : (fnNames[0] as string));
   const fnInfo = info.functions.find((f) => f.name === fnName);
   const milFn: MilFunction | undefined = info.program.functions.get(fnName);
   if (fnInfo === undefined || milFn === undefined) {
-    throw evalError('MILEVAL_INVALID_ARGUMENT', FN, `no function "${fnName}" in the program; it has ${fnNames.map((f) => `"${f}"`).join(', ')}`);
+    throw evalError(
+      'MILEVAL_INVALID_ARGUMENT',
+      FN,
+      `no function "${fnName}" in the program; it has ${fnNames.map((f) => `"${f}"`).join(', ')}`,
+    );
   }
   const where = `${FN}: function ${fnName}`;
   const block = fnInfo.block;
@@ -115,18 +127,28 @@ export async function loadProgram(pkg: MlPackage, options: LoadProgramOptions = 
     if (op.blocks.length > 0) unsupported.add(`${t} (nested blocks)`);
   }
   if (unsupported.size > 0) {
-    throw evalError('MILEVAL_UNSUPPORTED_OP', where, `the evaluator does not implement ${[...unsupported].map((t) => `"${t}"`).join(', ')}; supported: ${[...OPS.keys()].sort().join(', ')} and const / constexpr ops`, { ops: [...unsupported] });
+    throw evalError(
+      'MILEVAL_UNSUPPORTED_OP',
+      where,
+      `the evaluator does not implement ${[...unsupported].map((t) => `"${t}"`).join(', ')}; supported: ${[...OPS.keys()].sort().join(', ')} and const / constexpr ops`,
+      { ops: [...unsupported] },
+    );
   }
 
-  const inputs: MilValueInfo[] = milFn.inputs.map((nv) => ({ name: nv.name ?? '', ...tensorTypeOf(nv.type, `${where} input ${nv.name ?? ''}`) }));
+  const inputs: MilValueInfo[] = milFn.inputs.map((nv) => ({
+    name: nv.name ?? '',
+    ...tensorTypeOf(nv.type, `${where} input ${nv.name ?? ''}`),
+  }));
   const defined = new Set(inputs.map((i) => i.name));
   const constexprOut = new Set<string>();
-  for (const op of ops) if (CONSTEXPR_OPS.includes(op.type ?? '')) for (const o of op.outputs) constexprOut.add(o.name ?? '');
+  for (const op of ops)
+    if (CONSTEXPR_OPS.includes(op.type ?? '')) for (const o of op.outputs) constexprOut.add(o.name ?? '');
   // constexpr outputs read by real ops or returned: those are decoded.
   const needed = new Set<string>(block.outputs.filter((o) => constexprOut.has(o)));
   for (const op of ops) {
     if (op.type === 'const' || CONSTEXPR_OPS.includes(op.type ?? '')) continue;
-    for (const arg of op.inputs.values()) for (const b of arg.arguments) if (b.name !== undefined && constexprOut.has(b.name)) needed.add(b.name);
+    for (const arg of op.inputs.values())
+      for (const b of arg.arguments) if (b.name !== undefined && constexprOut.has(b.name)) needed.add(b.name);
   }
 
   const constants = new Map<string, EvalValue>();
@@ -141,7 +163,8 @@ export async function loadProgram(pkg: MlPackage, options: LoadProgramOptions = 
     if (type === 'const') {
       const val = op.attributes.get('val');
       const out = op.outputs[0]?.name;
-      if (val === undefined || out === undefined) throw evalError('MILEVAL_INVALID_PROGRAM', opWhere, 'const op without "val" or output');
+      if (val === undefined || out === undefined)
+        throw evalError('MILEVAL_INVALID_PROGRAM', opWhere, 'const op without "val" or output');
       if (val.blobFileValue !== undefined) {
         const t = tensorTypeOf(val.type, opWhere);
         const data = await readWeight(pkg, { id: `${info.modelPath}/${fnName}/${out}` });
@@ -167,11 +190,22 @@ export async function loadProgram(pkg: MlPackage, options: LoadProgramOptions = 
     for (const [param, arg] of op.inputs) {
       const bindings: PlanBinding[] = arg.arguments.map((b) => {
         if (b.name !== undefined) {
-          if (!defined.has(b.name)) throw evalError('MILEVAL_INVALID_PROGRAM', opWhere, `parameter ${param} names "${b.name}", which is not defined before this op`);
+          if (!defined.has(b.name))
+            throw evalError(
+              'MILEVAL_INVALID_PROGRAM',
+              opWhere,
+              `parameter ${param} names "${b.name}", which is not defined before this op`,
+            );
           return { name: b.name };
         }
-        if (b.value === undefined) throw evalError('MILEVAL_INVALID_PROGRAM', opWhere, `parameter ${param} has an empty binding`);
-        if (b.value.blobFileValue !== undefined) throw evalError('MILEVAL_UNSUPPORTED_OP', opWhere, `parameter ${param} binds a blob literal directly (only const ops may hold blob values)`);
+        if (b.value === undefined)
+          throw evalError('MILEVAL_INVALID_PROGRAM', opWhere, `parameter ${param} has an empty binding`);
+        if (b.value.blobFileValue !== undefined)
+          throw evalError(
+            'MILEVAL_UNSUPPORTED_OP',
+            opWhere,
+            `parameter ${param} binds a blob literal directly (only const ops may hold blob values)`,
+          );
         return { value: decodeImmediate(b.value, `${opWhere} parameter ${param}`) };
       });
       args.push([param, bindings]);
@@ -181,7 +215,8 @@ export async function loadProgram(pkg: MlPackage, options: LoadProgramOptions = 
     steps.push({ type, name, impl: OPS.get(type) as OpImpl, args, outputs });
   }
   const outputs: MilValueInfo[] = block.outputs.map((name) => {
-    if (!defined.has(name)) throw evalError('MILEVAL_INVALID_PROGRAM', where, `block output "${name}" is never defined`);
+    if (!defined.has(name))
+      throw evalError('MILEVAL_INVALID_PROGRAM', where, `block output "${name}" is never defined`);
     const producer = ops.find((op) => op.outputs.some((o) => o.name === name));
     const nv = producer?.outputs.find((o) => o.name === name) ?? milFn.inputs.find((x) => x.name === name);
     return { name, ...tensorTypeOf(nv?.type, `${where} output ${name}`) };

@@ -63,15 +63,24 @@ export function runProgram(
   options: RunProgramOptions = {},
 ): Record<string, MilTensor> {
   const plan = planOf(program, FN);
-  if (typeof inputs !== 'object' || inputs === null) throw evalError('MILEVAL_INVALID_INPUT', FN, 'inputs must be an object of named tensors');
+  if (typeof inputs !== 'object' || inputs === null)
+    throw evalError('MILEVAL_INVALID_INPUT', FN, 'inputs must be an object of named tensors');
   const env = new Map<string, EvalValue>(plan.constants);
   for (const decl of program.inputs) {
     const given = inputs[decl.name];
     if (given === undefined) {
-      throw evalError('MILEVAL_INVALID_INPUT', FN, `input "${decl.name}" is missing; the program takes ${program.inputs.map((i) => `"${i.name}" ${showShape(i.shape)}`).join(', ')}`);
+      throw evalError(
+        'MILEVAL_INVALID_INPUT',
+        FN,
+        `input "${decl.name}" is missing; the program takes ${program.inputs.map((i) => `"${i.name}" ${showShape(i.shape)}`).join(', ')}`,
+      );
     }
     if (!(given.data instanceof Float32Array) || !Array.isArray(given.shape)) {
-      throw evalError('MILEVAL_INVALID_INPUT', FN, `input "${decl.name}" must be { data: Float32Array, shape: number[] }`);
+      throw evalError(
+        'MILEVAL_INVALID_INPUT',
+        FN,
+        `input "${decl.name}" must be { data: Float32Array, shape: number[] }`,
+      );
     }
     const shape = given.shape;
     const ok =
@@ -80,7 +89,11 @@ export function runProgram(
     let n = 1;
     for (const d of shape) n *= d;
     if (!ok || n !== given.data.length) {
-      throw evalError('MILEVAL_INVALID_INPUT', FN, `input "${decl.name}" has shape ${showShape(shape)} with ${given.data.length} elements; the program declares ${showShape(decl.shape)} (the leading batch dimension may differ)`);
+      throw evalError(
+        'MILEVAL_INVALID_INPUT',
+        FN,
+        `input "${decl.name}" has shape ${showShape(shape)} with ${given.data.length} elements; the program declares ${showShape(decl.shape)} (the leading batch dimension may differ)`,
+      );
     }
     env.set(decl.name, { data: given.data, shape: [...shape], dtype: given.dtype ?? decl.dtype });
   }
@@ -89,8 +102,17 @@ export function runProgram(
     if (current === undefined || isStringValue(current)) {
       throw evalError('MILEVAL_INVALID_ARGUMENT', FN, `override "${name}" names no tensor constant of the program`);
     }
-    if (!(value.data instanceof Float32Array) || value.data.length !== current.data.length || value.shape.length !== current.shape.length || value.shape.some((d, i) => d !== current.shape[i])) {
-      throw evalError('MILEVAL_INVALID_ARGUMENT', FN, `override "${name}" must have shape ${showShape(current.shape)} like the constant it replaces, got ${showShape(value.shape ?? [])}`);
+    if (
+      !(value.data instanceof Float32Array) ||
+      value.data.length !== current.data.length ||
+      value.shape.length !== current.shape.length ||
+      value.shape.some((d, i) => d !== current.shape[i])
+    ) {
+      throw evalError(
+        'MILEVAL_INVALID_ARGUMENT',
+        FN,
+        `override "${name}" must have shape ${showShape(current.shape)} like the constant it replaces, got ${showShape(value.shape ?? [])}`,
+      );
     }
     env.set(name, { data: value.data, shape: current.shape, dtype: current.dtype });
   }
@@ -106,7 +128,8 @@ export function runProgram(
     }
     const ctx = new OpContext(step.type, step.name, args, step.outputs);
     const results = step.impl(ctx);
-    if (results.length !== step.outputs.length) ctx.fail(`produced ${results.length} outputs, the program declares ${step.outputs.length}`);
+    if (results.length !== step.outputs.length)
+      ctx.fail(`produced ${results.length} outputs, the program declares ${step.outputs.length}`);
     for (let i = 0; i < results.length; i++) {
       const r = results[i] as MilTensor;
       const decl = step.outputs[i] as (typeof step.outputs)[number];

@@ -27,17 +27,47 @@ function build(opset: 'iOS16' | 'iOS18'): MlPackage {
   const b = createProgramBuilder({ opset });
   const image = b.input('image', 'float32', [1, 1, 16, 16]);
   const x = b.add(b.binary('mul', image, b.constant('scale', [1 / 255], [1])), b.constant('shift', [-0.5], [1]));
-  const conv = b.conv(x, b.constant('conv_w', W.conv, [C, 1, 3, 3]), b.constant('conv_b', W.convB, [C]), { strides: [2, 2], padType: 'custom', pad: [1, 1, 1, 1], name: 'conv' });
-  const [flat] = b.op('reshape', { x: b.relu(conv), shape: b.constant('flat_shape', [-1, K], [2], 'int32') }, [{ dtype: 'float32', shape: [1, K] }], 'flat');
-  const h = b.relu(b.linear(flat as NonNullable<typeof flat>, b.constant('fc1_w', W.fc1, [H, K]), b.constant('fc1_b', W.fc1B, [H]), 'fc1'));
-  b.output(b.softmax(b.linear(h, b.constant('fc2_w', W.fc2, [10, H]), b.constant('fc2_b', W.fc2B, [10]), 'fc2'), -1, 'probs'));
+  const conv = b.conv(x, b.constant('conv_w', W.conv, [C, 1, 3, 3]), b.constant('conv_b', W.convB, [C]), {
+    strides: [2, 2],
+    padType: 'custom',
+    pad: [1, 1, 1, 1],
+    name: 'conv',
+  });
+  const [flat] = b.op(
+    'reshape',
+    { x: b.relu(conv), shape: b.constant('flat_shape', [-1, K], [2], 'int32') },
+    [{ dtype: 'float32', shape: [1, K] }],
+    'flat',
+  );
+  const h = b.relu(
+    b.linear(
+      flat as NonNullable<typeof flat>,
+      b.constant('fc1_w', W.fc1, [H, K]),
+      b.constant('fc1_b', W.fc1B, [H]),
+      'fc1',
+    ),
+  );
+  b.output(
+    b.softmax(b.linear(h, b.constant('fc2_w', W.fc2, [10, H]), b.constant('fc2_b', W.fc2B, [10]), 'fc2'), -1, 'probs'),
+  );
   return b.build();
 }
 
 /** Plain float forward of the same network with the given layer weights. */
-function forward(pixels: Float32Array, n: number, conv: Float32Array, fc1: Float32Array, fc2: Float32Array): Float32Array {
+function forward(
+  pixels: Float32Array,
+  n: number,
+  conv: Float32Array,
+  fc1: Float32Array,
+  fc2: Float32Array,
+): Float32Array {
   const x = pixels.map((p) => p / 255 - 0.5);
-  const c = referenceConv(x, [n, 1, 16, 16], conv, [C, 1, 3, 3], W.convB, { strides: [2, 2], pad: [1, 1, 1, 1], dilations: [1, 1], groups: 1 });
+  const c = referenceConv(x, [n, 1, 16, 16], conv, [C, 1, 3, 3], W.convB, {
+    strides: [2, 2],
+    pad: [1, 1, 1, 1],
+    dilations: [1, 1],
+    groups: 1,
+  });
   const a = c.data.map((v) => Math.max(v, 0));
   const h = referenceLinear(a, n, fc1, H, K, W.fc1B).map((v) => Math.max(v, 0));
   const logits = referenceLinear(h, n, fc2, 10, H, W.fc2B);
@@ -68,7 +98,11 @@ async function writeAndRead(pkg: MlPackage, name: string): Promise<MlPackage> {
   return readMlPackage(join(dir, name));
 }
 
-const spec = (dtype: string, granularity: QuantizationSpec['granularity'], qscheme: QuantizationSpec['qscheme'] = 'symmetric'): QuantizationSpec => ({
+const spec = (
+  dtype: string,
+  granularity: QuantizationSpec['granularity'],
+  qscheme: QuantizationSpec['qscheme'] = 'symmetric',
+): QuantizationSpec => ({
   version: 1,
   dtype,
   qscheme,
@@ -84,11 +118,41 @@ describe('evaluating a written package', () => {
     expect(maxDiff(got?.data ?? [], forward(pixels, N, W.conv, W.fc1, W.fc2))).toBeLessThan(1e-6);
   });
 
-  const cases: Array<{ name: string; opset: 'iOS16' | 'iOS18'; conv: QuantizationSpec; fc: QuantizationSpec; op: string }> = [
-    { name: 'int8 per-channel (iOS16 constexpr_affine_dequantize)', opset: 'iOS16', conv: spec('int8', { type: 'per_channel' }), fc: spec('int8', { type: 'per_channel' }), op: 'constexpr_affine_dequantize' },
-    { name: 'uint8 asymmetric per-channel (iOS16, zero points)', opset: 'iOS16', conv: spec('uint8', { type: 'per_channel' }, 'asymmetric'), fc: spec('uint8', { type: 'per_channel' }, 'asymmetric'), op: 'constexpr_affine_dequantize' },
-    { name: 'int4 per-block-32 (iOS18 constexpr_blockwise_shift_scale)', opset: 'iOS18', conv: spec('int4', { type: 'per_channel' }), fc: spec('int4', { type: 'per_block', blockSize: 32 }), op: 'constexpr_blockwise_shift_scale' },
-    { name: 'uint4 asymmetric per-block-16 (iOS18, offsets)', opset: 'iOS18', conv: spec('uint4', { type: 'per_channel' }, 'asymmetric'), fc: spec('uint4', { type: 'per_block', blockSize: 16 }, 'asymmetric'), op: 'constexpr_blockwise_shift_scale' },
+  const cases: Array<{
+    name: string;
+    opset: 'iOS16' | 'iOS18';
+    conv: QuantizationSpec;
+    fc: QuantizationSpec;
+    op: string;
+  }> = [
+    {
+      name: 'int8 per-channel (iOS16 constexpr_affine_dequantize)',
+      opset: 'iOS16',
+      conv: spec('int8', { type: 'per_channel' }),
+      fc: spec('int8', { type: 'per_channel' }),
+      op: 'constexpr_affine_dequantize',
+    },
+    {
+      name: 'uint8 asymmetric per-channel (iOS16, zero points)',
+      opset: 'iOS16',
+      conv: spec('uint8', { type: 'per_channel' }, 'asymmetric'),
+      fc: spec('uint8', { type: 'per_channel' }, 'asymmetric'),
+      op: 'constexpr_affine_dequantize',
+    },
+    {
+      name: 'int4 per-block-32 (iOS18 constexpr_blockwise_shift_scale)',
+      opset: 'iOS18',
+      conv: spec('int4', { type: 'per_channel' }),
+      fc: spec('int4', { type: 'per_block', blockSize: 32 }),
+      op: 'constexpr_blockwise_shift_scale',
+    },
+    {
+      name: 'uint4 asymmetric per-block-16 (iOS18, offsets)',
+      opset: 'iOS18',
+      conv: spec('uint4', { type: 'per_channel' }, 'asymmetric'),
+      fc: spec('uint4', { type: 'per_block', blockSize: 16 }, 'asymmetric'),
+      op: 'constexpr_blockwise_shift_scale',
+    },
   ];
   for (const c of cases) {
     test(`${c.name}: the constexpr weights evaluate like kernels' dequantized weights`, async () => {
@@ -103,11 +167,13 @@ describe('evaluating a written package', () => {
       const pkg = await writeAndRead(compressed, `${c.opset}-${c.conv.dtype}-${c.name.length}.mlpackage`);
       const program = await loadProgram(pkg);
       expect(program.opTypeCounts[c.op]).toBe(3);
-      const got = runProgram(program, { image: { data: pixels, shape: [N, 1, 16, 16] } }).probs?.data ?? new Float32Array(0);
+      const got =
+        runProgram(program, { image: { data: pixels, shape: [N, 1, 16, 16] } }).probs?.data ?? new Float32Array(0);
       const want = forward(pixels, N, dequantize(qConv).data, dequantize(qFc1).data, dequantize(qFc2).data);
       expect(maxDiff(got, want)).toBeLessThan(1e-6);
       // And it is not the float model: 4-bit weights move the probabilities visibly.
-      if (c.fc.dtype.endsWith('4')) expect(maxDiff(got, forward(pixels, N, W.conv, W.fc1, W.fc2))).toBeGreaterThan(1e-4);
+      if (c.fc.dtype.endsWith('4'))
+        expect(maxDiff(got, forward(pixels, N, W.conv, W.fc1, W.fc2))).toBeGreaterThan(1e-4);
     });
   }
 

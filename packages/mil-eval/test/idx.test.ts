@@ -9,13 +9,18 @@ import { encodeIdx, parseIdx, readIdxDataset } from '../src/index.js';
 
 test('encodeIdx / parseIdx round-trip any dims and bytes, gzipped or raw', () => {
   fc.assert(
-    fc.property(fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 4 }), fc.boolean(), fc.integer(), (dims, gzip, seed) => {
-      const n = dims.reduce((a, c) => a * c, 1);
-      const data = Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
-      const parsed = parseIdx(encodeIdx(dims, data, { gzip }));
-      expect(parsed.dims).toEqual(dims);
-      expect(Array.from(parsed.data)).toEqual(Array.from(data));
-    }),
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 4 }),
+      fc.boolean(),
+      fc.integer(),
+      (dims, gzip, seed) => {
+        const n = dims.reduce((a, c) => a * c, 1);
+        const data = Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+        const parsed = parseIdx(encodeIdx(dims, data, { gzip }));
+        expect(parsed.dims).toEqual(dims);
+        expect(Array.from(parsed.data)).toEqual(Array.from(data));
+      },
+    ),
   );
 });
 
@@ -48,7 +53,10 @@ test('malformed files are rejected with IDX_MALFORMED', () => {
 test('readIdxDataset pairs images and labels and names missing files', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'idx-'));
   try {
-    await writeFile(join(dir, 'calib-images-idx3-ubyte.gz'), encodeIdx([2, 2, 2], Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8)));
+    await writeFile(
+      join(dir, 'calib-images-idx3-ubyte.gz'),
+      encodeIdx([2, 2, 2], Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8)),
+    );
     await writeFile(join(dir, 'calib-labels-idx1-ubyte'), encodeIdx([2], Uint8Array.of(7, 9), { gzip: false }));
     const ds = await readIdxDataset(dir, 'calib');
     expect(ds.images).toMatchObject({ count: 2, rows: 2, cols: 2 });

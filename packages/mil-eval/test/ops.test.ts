@@ -14,7 +14,9 @@ async function run(
   const { inputs, output } = build(b);
   b.output(output);
   const program = await loadProgram(b.build());
-  const feed = Object.fromEntries(inputs.map(([v, data]) => [v.name, { data, shape: batchShapes?.[v.name] ?? v.shape }]));
+  const feed = Object.fromEntries(
+    inputs.map(([v, data]) => [v.name, { data, shape: batchShapes?.[v.name] ?? v.shape }]),
+  );
   const result = runProgram(program, feed)[output.name];
   if (result === undefined) throw new Error('no output');
   return result;
@@ -44,24 +46,33 @@ describe('conv', () => {
         async (p) => {
           const c = p.groups * p.cg;
           const co = p.groups * p.og;
-          if ((p.kh - 1) * p.dy + 1 > p.h + p.pad[0] + p.pad[1] || (p.kw - 1) * p.dx + 1 > p.w + p.pad[2] + p.pad[3]) return;
+          if ((p.kh - 1) * p.dy + 1 > p.h + p.pad[0] + p.pad[1] || (p.kw - 1) * p.dx + 1 > p.w + p.pad[2] + p.pad[3])
+            return;
           const xs = [p.n, c, p.h, p.w] as const;
           const ws = [co, p.cg, p.kh, p.kw] as const;
           const x = seeded(p.n * c * p.h * p.w, p.seed);
           const w = seeded(co * p.cg * p.kh * p.kw, p.seed + 1);
           const bias = p.bias ? seeded(co, p.seed + 2) : null;
-          const got = await run((b) => {
-            const xv = b.input('x', 'float32', [1, c, p.h, p.w]);
-            const out = b.conv(xv, b.constant('w', w, [...ws]), bias ? b.constant('b', bias, [co]) : undefined, {
-              strides: [p.sy, p.sx],
-              dilations: [p.dy, p.dx],
-              padType: 'custom',
-              pad: p.pad,
-              groups: p.groups,
-            });
-            return { inputs: [[xv, x]], output: out };
-          }, { x: [...xs] });
-          const want = referenceConv(x, xs, w, ws, bias, { strides: [p.sy, p.sx], pad: p.pad, dilations: [p.dy, p.dx], groups: p.groups });
+          const got = await run(
+            (b) => {
+              const xv = b.input('x', 'float32', [1, c, p.h, p.w]);
+              const out = b.conv(xv, b.constant('w', w, [...ws]), bias ? b.constant('b', bias, [co]) : undefined, {
+                strides: [p.sy, p.sx],
+                dilations: [p.dy, p.dx],
+                padType: 'custom',
+                pad: p.pad,
+                groups: p.groups,
+              });
+              return { inputs: [[xv, x]], output: out };
+            },
+            { x: [...xs] },
+          );
+          const want = referenceConv(x, xs, w, ws, bias, {
+            strides: [p.sy, p.sx],
+            pad: p.pad,
+            dilations: [p.dy, p.dx],
+            groups: p.groups,
+          });
           expect(got.shape).toEqual(want.shape);
           expect(maxDiff(got.data, want.data)).toBeLessThan(1e-5);
         },
@@ -75,7 +86,10 @@ describe('conv', () => {
     const x = Float32Array.from([1, 2, 3, 4, 5]);
     const got = await run((b) => {
       const xv = b.input('x', 'float32', [1, 1, 1, 5]);
-      return { inputs: [[xv, x]], output: b.conv(xv, b.constant('w', [1, 10], [1, 1, 1, 2]), undefined, { strides: [1, 2], padType: 'same' }) };
+      return {
+        inputs: [[xv, x]],
+        output: b.conv(xv, b.constant('w', [1, 10], [1, 1, 1, 2]), undefined, { strides: [1, 2], padType: 'same' }),
+      };
     });
     expect(got.shape).toEqual([1, 1, 1, 3]);
     expect(Array.from(got.data)).toEqual([1 + 20, 3 + 40, 5 + 0]);
@@ -84,7 +98,10 @@ describe('conv', () => {
   test("pad_type 'valid' ignores pad", async () => {
     const got = await run((b) => {
       const xv = b.input('x', 'float32', [1, 1, 3, 3]);
-      return { inputs: [[xv, Float32Array.from({ length: 9 }, (_, i) => i)]], output: b.conv(xv, b.constant('w', [1, 1, 1, 1], [1, 1, 2, 2])) };
+      return {
+        inputs: [[xv, Float32Array.from({ length: 9 }, (_, i) => i)]],
+        output: b.conv(xv, b.constant('w', [1, 1, 1, 1], [1, 1, 2, 2])),
+      };
     });
     expect(got.shape).toEqual([1, 1, 2, 2]);
     expect(Array.from(got.data)).toEqual([0 + 1 + 3 + 4, 1 + 2 + 4 + 5, 3 + 4 + 6 + 7, 4 + 5 + 7 + 8]);
@@ -94,17 +111,29 @@ describe('conv', () => {
 describe('linear and matmul', () => {
   test('linear matches y = x W^T + b over leading dimensions', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 11 }), fc.integer({ min: 1, max: 1e6 }), async (rows, dout, din, seed) => {
-        const x = seeded(2 * rows * din, seed);
-        const w = seeded(dout * din, seed + 7);
-        const bias = seeded(dout, seed + 9);
-        const got = await run((b) => {
-          const xv = b.input('x', 'float32', [1, rows, din]);
-          return { inputs: [[xv, x]], output: b.linear(xv, b.constant('w', w, [dout, din]), b.constant('b', bias, [dout])) };
-        }, { x: [2, rows, din] });
-        expect(got.shape).toEqual([2, rows, dout]);
-        expect(maxDiff(got.data, referenceLinear(x, 2 * rows, w, dout, din, bias))).toBeLessThan(1e-5);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 11 }),
+        fc.integer({ min: 1, max: 1e6 }),
+        async (rows, dout, din, seed) => {
+          const x = seeded(2 * rows * din, seed);
+          const w = seeded(dout * din, seed + 7);
+          const bias = seeded(dout, seed + 9);
+          const got = await run(
+            (b) => {
+              const xv = b.input('x', 'float32', [1, rows, din]);
+              return {
+                inputs: [[xv, x]],
+                output: b.linear(xv, b.constant('w', w, [dout, din]), b.constant('b', bias, [dout])),
+              };
+            },
+            { x: [2, rows, din] },
+          );
+          expect(got.shape).toEqual([2, rows, dout]);
+          expect(maxDiff(got.data, referenceLinear(x, 2 * rows, w, dout, din, bias))).toBeLessThan(1e-5);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -112,8 +141,13 @@ describe('linear and matmul', () => {
   test('matmul with transposes and batch broadcasting matches a triple loop', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }),
-        fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 1e6 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 1e6 }),
         async (batch, m, k, n, tx, ty, seed) => {
           const xShape = tx ? [batch, k, m] : [batch, m, k];
           const yShape = ty ? [n, k] : [k, n]; // broadcast over the batch
@@ -121,7 +155,10 @@ describe('linear and matmul', () => {
           const y = seeded(k * n, seed + 3);
           const got = await run((b) => {
             const xv = b.input('x', 'float32', xShape);
-            return { inputs: [[xv, x]], output: b.matmul(xv, b.constant('y', y, yShape), { transposeX: tx, transposeY: ty }) };
+            return {
+              inputs: [[xv, x]],
+              output: b.matmul(xv, b.constant('y', y, yShape), { transposeX: tx, transposeY: ty }),
+            };
           });
           const want = new Float32Array(batch * m * n);
           for (let q = 0; q < batch; q++)
@@ -152,7 +189,14 @@ describe('element-wise, softmax, shape ops and pooling', () => {
       const s = b.binary('mul', xv, b.constant('s', [10, 100, 1000], [3]));
       return { inputs: [[xv, x]], output: b.binary('sub', b.add(s, b.constant('c', [1, 2], [2, 1])), xv) };
     });
-    expect(Array.from(got.data)).toEqual([10 + 1 - 1, 200 + 1 - 2, 3000 + 1 - 3, 40 + 2 - 4, 500 + 2 - 5, 6000 + 2 - 6]);
+    expect(Array.from(got.data)).toEqual([
+      10 + 1 - 1,
+      200 + 1 - 2,
+      3000 + 1 - 3,
+      40 + 2 - 4,
+      500 + 2 - 5,
+      6000 + 2 - 6,
+    ]);
   });
 
   test('softmax rows sum to one and follow exp(x - max)', async () => {
@@ -186,7 +230,16 @@ describe('element-wise, softmax, shape ops and pooling', () => {
     for (const exclude of [false, true]) {
       const avg = await run((b) => {
         const xv = b.input('x', 'float32', [1, 1, 4, 4]);
-        return { inputs: [[xv, x]], output: b.avgPool(xv, { kernelSizes: [2, 2], strides: [2, 2], padType: 'custom', pad: [1, 1, 1, 1], excludePaddingFromAverage: exclude }) };
+        return {
+          inputs: [[xv, x]],
+          output: b.avgPool(xv, {
+            kernelSizes: [2, 2],
+            strides: [2, 2],
+            padType: 'custom',
+            pad: [1, 1, 1, 1],
+            excludePaddingFromAverage: exclude,
+          }),
+        };
       });
       expect(avg.shape).toEqual([1, 1, 3, 3]);
       // Top-left window holds only pixel 1 and three padded zeros.
@@ -198,10 +251,13 @@ describe('element-wise, softmax, shape ops and pooling', () => {
 
   test('a batch runs at once when the leading dimension differs from the declared one', async () => {
     const x = seeded(5 * 6, 3);
-    const got = await run((b) => {
-      const xv = b.input('x', 'float32', [1, 6]);
-      return { inputs: [[xv, x]], output: b.relu(xv) };
-    }, { x: [5, 6] });
+    const got = await run(
+      (b) => {
+        const xv = b.input('x', 'float32', [1, 6]);
+        return { inputs: [[xv, x]], output: b.relu(xv) };
+      },
+      { x: [5, 6] },
+    );
     expect(got.shape).toEqual([5, 6]);
     expect(Array.from(got.data)).toEqual(Array.from(x, (v) => (v > 0 ? v : 0)));
   });
@@ -222,7 +278,10 @@ describe('errors', () => {
     const x = b.input('x', 'float32', [1, 4]);
     b.output(b.relu(x));
     const program = await loadProgram(b.build());
-    for (const bad of [{ data: new Float32Array(5), shape: [1, 5] }, { data: new Float32Array(3), shape: [1, 4] }]) {
+    for (const bad of [
+      { data: new Float32Array(5), shape: [1, 5] },
+      { data: new Float32Array(3), shape: [1, 4] },
+    ]) {
       let caught: unknown;
       try {
         runProgram(program, { x: bad });

@@ -20,7 +20,10 @@ export class Arena {
   /** Allocates `bytes` (rounded up to 16); returns the block's address. */
   alloc(bytes: number): number {
     if (!Number.isInteger(bytes) || bytes < 0) {
-      throw new QuantError('KERNELS_INVALID_ARGUMENT', `WasmKernels.alloc: size ${bytes} must be a non-negative integer`);
+      throw new QuantError(
+        'KERNELS_INVALID_ARGUMENT',
+        `WasmKernels.alloc: size ${bytes} must be a non-negative integer`,
+      );
     }
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     for (let i = 0; i < this.freeList.length; i++) {

@@ -14,7 +14,15 @@ export interface KernelExports {
     unsigned: number,
     out: number,
   ): number;
-  dequant_int(q: number, nchunks: number, chunk: number, scales: number, zps: number, unsigned: number, out: number): void;
+  dequant_int(
+    q: number,
+    nchunks: number,
+    chunk: number,
+    scales: number,
+    zps: number,
+    unsigned: number,
+    out: number,
+  ): void;
   pack4(src: number, n: number, dst: number): void;
   unpack4(src: number, n: number, signed: number, dst: number): void;
   quant_e4m3(x: number, nchunks: number, chunk: number, scales: number, out: number): number;
@@ -66,7 +74,10 @@ export function compileKernels(shared: boolean): Promise<WebAssembly.Module> {
 }
 
 /** Instantiates a compiled kernels module over `memory`. */
-export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<KernelExports> {
+export async function instantiateKernels(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+): Promise<KernelExports> {
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   return instance.exports as unknown as KernelExports;
 }

@@ -13,7 +13,11 @@ import {
 } from './weights.js';
 
 /** Runs one product export over output rows `[0, n)`, possibly split across threads. */
-export type RowRunner = (kernel: 'gemm_w4' | 'gemm_f8' | 'gemm_i8', args: readonly number[], n: number) => Promise<void>;
+export type RowRunner = (
+  kernel: 'gemm_w4' | 'gemm_f8' | 'gemm_i8',
+  args: readonly number[],
+  n: number,
+) => Promise<void>;
 
 /** A runner that does all rows on the calling thread. */
 export function singleThreadRunner(k: WasmKernels): RowRunner {
@@ -49,9 +53,20 @@ function handle<Kind extends 'w4' | 'w8' | 'f8', W extends { n: number; k: numbe
   kind: Kind,
   backend: string,
   weights: W,
-  parts: { fallback?: W; kp?: number; block?: number; w?: number; scales?: number; zpe?: number; wScales?: Float32Array },
+  parts: {
+    fallback?: W;
+    kp?: number;
+    block?: number;
+    w?: number;
+    scales?: number;
+    zpe?: number;
+    wScales?: Float32Array;
+  },
 ): WasmPrepared<Kind, W> {
-  const alloc: Allocation = { ptrs: [parts.w, parts.scales, parts.zpe].filter((p): p is number => p !== undefined), released: false };
+  const alloc: Allocation = {
+    ptrs: [parts.w, parts.scales, parts.zpe].filter((p): p is number => p !== undefined),
+    released: false,
+  };
   return {
     kind,
     backend,

@@ -356,7 +356,17 @@ export function wasmQuantize(
           const z = k.i32(s.zps, chunks);
           if (zeroPoints) z.set(zeroPoints.subarray(g.c0, g.c0 + chunks));
           else z.fill(facts.implicitZeroPoint);
-          bad = k.exports.quant_int(ptr, chunks, chunk, s.scales, s.zps, facts.qmin, facts.qmax, info.unsigned ? 1 : 0, s.codes);
+          bad = k.exports.quant_int(
+            ptr,
+            chunks,
+            chunk,
+            s.scales,
+            s.zps,
+            facts.qmin,
+            facts.qmax,
+            info.unsigned ? 1 : 0,
+            s.codes,
+          );
         }
         if (bad !== 0) return null;
         if (info.bits === 4) {

@@ -1,7 +1,11 @@
 import { getDType, QuantError } from '@lowbit/dtypes';
 import type { F8Weights, W4Weights, W8Weights } from '../kernel-backend.js';
 
-function fail(where: string, message: string, code: 'KERNELS_INVALID_ARGUMENT' | 'KERNELS_SHAPE_MISMATCH' = 'KERNELS_SHAPE_MISMATCH'): never {
+function fail(
+  where: string,
+  message: string,
+  code: 'KERNELS_INVALID_ARGUMENT' | 'KERNELS_SHAPE_MISMATCH' = 'KERNELS_SHAPE_MISMATCH',
+): never {
   throw new QuantError(code, `${where}: ${message}`);
 }
 
@@ -37,7 +41,8 @@ export function blocksPerRow(k: number, blockSize: number): number {
 /** Validates 4-bit weights (shapes, scales, zero point range). */
 export function validateW4(weights: W4Weights, where: string): void {
   const { dtype, n, k, blockSize, data, scales, zeroPoints } = weights;
-  if (dtype !== 'int4' && dtype !== 'uint4') fail(where, `dtype ${String(dtype)} must be 'int4' or 'uint4'`, 'KERNELS_INVALID_ARGUMENT');
+  if (dtype !== 'int4' && dtype !== 'uint4')
+    fail(where, `dtype ${String(dtype)} must be 'int4' or 'uint4'`, 'KERNELS_INVALID_ARGUMENT');
   checkDims(where, n, k);
   checkBlock(where, blockSize);
   const bytes = Math.ceil((n * k) / 2);
@@ -53,7 +58,8 @@ export function validateW4(weights: W4Weights, where: string): void {
     const [lo, hi] = dtype === 'int4' ? [-8, 7] : [0, 15];
     for (let i = 0; i < nb; i++) {
       const z = zeroPoints[i]!;
-      if (z < lo || z > hi) fail(where, `zeroPoints[${i}] = ${z} is outside [${lo}, ${hi}]`, 'KERNELS_INVALID_ARGUMENT');
+      if (z < lo || z > hi)
+        fail(where, `zeroPoints[${i}] = ${z} is outside [${lo}, ${hi}]`, 'KERNELS_INVALID_ARGUMENT');
     }
   }
 }
@@ -79,7 +85,11 @@ export function validateF8(weights: F8Weights, where: string): void {
   checkScales(where, scales, n * blocksPerRow(k, blockSize), `[${n}, ceil(${k} / ${blockSize})]`);
   for (let i = 0; i < data.length; i++) {
     if ((data[i]! & 0x7f) === 0x7f) {
-      fail(where, `data[${i}] = 0x${data[i]!.toString(16)} is a NaN code; weights must be finite`, 'KERNELS_INVALID_ARGUMENT');
+      fail(
+        where,
+        `data[${i}] = 0x${data[i]!.toString(16)} is a NaN code; weights must be finite`,
+        'KERNELS_INVALID_ARGUMENT',
+      );
     }
   }
 }
@@ -148,7 +158,14 @@ export function referenceMatmulInt8(w: W8Weights, a: Int8Array, m: number, out: 
 }
 
 /** Scales exact int32 sums: `y = acc * (aScale * wScale)`, float64 then one rounding to float32. */
-export function scaleInt8Products(acc: Int32Array, m: number, n: number, aScales: Float32Array, wScales: Float32Array, out: Float32Array): void {
+export function scaleInt8Products(
+  acc: Int32Array,
+  m: number,
+  n: number,
+  aScales: Float32Array,
+  wScales: Float32Array,
+  out: Float32Array,
+): void {
   const perRow = aScales.length !== 1;
   for (let i = 0; i < m; i++) {
     const sa = aScales[perRow ? i : 0]!;
@@ -163,7 +180,8 @@ export function checkActivationScales(where: string, aScales: Float32Array, m: n
   }
   for (let i = 0; i < aScales.length; i++) {
     const s = aScales[i]!;
-    if (!(s > 0 && s < Infinity)) fail(where, `aScales[${i}] is ${s}; scales must be finite and positive`, 'KERNELS_INVALID_ARGUMENT');
+    if (!(s > 0 && s < Infinity))
+      fail(where, `aScales[${i}] is ${s}; scales must be finite and positive`, 'KERNELS_INVALID_ARGUMENT');
   }
 }
 

@@ -127,7 +127,8 @@ function caseArb(dtypes: readonly string[]): fc.Arbitrary<Case> {
       const size = r.rows * cols;
       const data = new Float32Array(size);
       for (let i = 0; i < size; i++) data[i] = r.seed[(i * 7 + (i >> 3)) % r.seed.length] as number;
-      if (r.constantRow !== undefined && r.constantRow < r.rows) data.fill(r.seed[0] as number, r.constantRow * cols, (r.constantRow + 1) * cols);
+      if (r.constantRow !== undefined && r.constantRow < r.rows)
+        data.fill(r.seed[0] as number, r.constantRow * cols, (r.constantRow + 1) * cols);
       const blockShape =
         r.layout === 'tensor'
           ? [r.rows, cols]
@@ -161,7 +162,8 @@ function outcome<T>(f: () => T): { ok: T } | { code: string } {
 
 function randomScales(n: number, seed: readonly number[]): Float32Array {
   const s = new Float32Array(n);
-  for (let i = 0; i < n; i++) s[i] = Math.fround(2 ** (((seed[i % seed.length] as number) % 12) - 6) * (1 + (i % 5) / 7));
+  for (let i = 0; i < n; i++)
+    s[i] = Math.fround(2 ** (((seed[i % seed.length] as number) % 12) - 6) * (1 + (i % 5) / 7));
   return s;
 }
 
@@ -210,7 +212,8 @@ export function describeKernelConformance(
             blockShape: c.blockShape,
             scales,
           };
-          if (base.ok.zeroPoints) qparams.zeroPoints = base.ok.zeroPoints.map((z, i) => z + ((seed[i % seed.length]! % 3) - 1));
+          if (base.ok.zeroPoints)
+            qparams.zeroPoints = base.ok.zeroPoints.map((z, i) => z + ((seed[i % seed.length]! % 3) - 1));
           // Put every value on or next to a rounding tie of its block's scale.
           const x = new Float32Array(c.tensor.data.length);
           const per = x.length / n;
@@ -231,16 +234,21 @@ export function describeKernelConformance(
 
     test('dequantize gives the reference values bit for bit (quantized tensors and random codes)', () => {
       fc.assert(
-        fc.property(caseArb([...QUANT_DTYPES, ...OTHER_DTYPES]), fc.uint8Array({ minLength: 1, maxLength: 64 }), (c, bytes) => {
-          const q = outcome(() => quantize(c.tensor, c.spec, { blockShape: c.blockShape }));
-          if (!('ok' in q)) return;
-          expect(outcome(() => backend.dequantize(q.ok))).toStrictEqual(outcome(() => dequantize(q.ok)));
-          // The same parameters over arbitrary code bytes (every code of the dtype, NaN codes included).
-          const data = q.ok.data instanceof Int8Array ? new Int8Array(q.ok.data.length) : new Uint8Array(q.ok.data.length);
-          for (let i = 0; i < data.length; i++) data[i] = bytes[i % bytes.length] as number;
-          const r: QuantizedTensor = { ...q.ok, data };
-          expect(outcome(() => backend.dequantize(r))).toStrictEqual(outcome(() => dequantize(r)));
-        }),
+        fc.property(
+          caseArb([...QUANT_DTYPES, ...OTHER_DTYPES]),
+          fc.uint8Array({ minLength: 1, maxLength: 64 }),
+          (c, bytes) => {
+            const q = outcome(() => quantize(c.tensor, c.spec, { blockShape: c.blockShape }));
+            if (!('ok' in q)) return;
+            expect(outcome(() => backend.dequantize(q.ok))).toStrictEqual(outcome(() => dequantize(q.ok)));
+            // The same parameters over arbitrary code bytes (every code of the dtype, NaN codes included).
+            const data =
+              q.ok.data instanceof Int8Array ? new Int8Array(q.ok.data.length) : new Uint8Array(q.ok.data.length);
+            for (let i = 0; i < data.length; i++) data[i] = bytes[i % bytes.length] as number;
+            const r: QuantizedTensor = { ...q.ok, data };
+            expect(outcome(() => backend.dequantize(r))).toStrictEqual(outcome(() => dequantize(r)));
+          },
+        ),
         { numRuns },
       );
     });
@@ -282,7 +290,13 @@ export function describeKernelConformance(
     });
 
     test('empty tensors and long blocks (larger than the WASM staging tile)', () => {
-      const spec: QuantizationSpec = { version: 1, dtype: 'int4', qscheme: 'asymmetric', qformulation: 'zp', granularity: { type: 'per_tensor' } };
+      const spec: QuantizationSpec = {
+        version: 1,
+        dtype: 'int4',
+        qscheme: 'asymmetric',
+        qformulation: 'zp',
+        granularity: { type: 'per_tensor' },
+      };
       const empty = { data: new Float32Array(0), shape: [0, 32] };
       expect(outcome(() => backend.quantize(empty, spec, { blockShape: [1, 32] }))).toStrictEqual(
         outcome(() => quantize(empty, spec, { blockShape: [1, 32] })),
@@ -291,7 +305,11 @@ export function describeKernelConformance(
       const data = new Float32Array(n);
       for (let i = 0; i < n; i++) data[i] = Math.sin(i * 0.37) * 3 + (i % 11 === 0 ? 0.5 : 0);
       for (const dtype of ['int8', 'uint4', 'float8_e4m3fn']) {
-        const s = { ...spec, dtype, qscheme: dtype.startsWith('float') ? 'symmetric' : 'asymmetric' } as QuantizationSpec;
+        const s = {
+          ...spec,
+          dtype,
+          qscheme: dtype.startsWith('float') ? 'symmetric' : 'asymmetric',
+        } as QuantizationSpec;
         const t = { data, shape: [2, n / 2] };
         const q = backend.quantize(t, s, { blockShape: [1, n / 2] });
         expect(q).toStrictEqual(quantize(t, s, { blockShape: [1, n / 2] }));
@@ -317,12 +335,27 @@ export function describeKernelConformance(
             const data = new Uint8Array(Math.ceil((n * k) / 2));
             for (let i = 0; i < data.length; i++) data[i] = bytes[i % bytes.length] as number;
             const scales = randomScales(n * nb, bytes.length > 1 ? [...bytes] : [3]);
-            const weights: { -readonly [K in keyof W4Weights]: W4Weights[K] } = { dtype, n, k, blockSize: block, data, scales };
-            if (zp) weights.zeroPoints = Int32Array.from({ length: n * nb }, (_, i) => ((bytes[i % bytes.length] as number) % 16) - (dtype === 'int4' ? 8 : 0));
-            const x = Float32Array.from({ length: m * k }, (_, i) => Math.max(-1e30, Math.min(1e30, seed[i % seed.length] as number)));
+            const weights: { -readonly [K in keyof W4Weights]: W4Weights[K] } = {
+              dtype,
+              n,
+              k,
+              blockSize: block,
+              data,
+              scales,
+            };
+            if (zp)
+              weights.zeroPoints = Int32Array.from(
+                { length: n * nb },
+                (_, i) => ((bytes[i % bytes.length] as number) % 16) - (dtype === 'int4' ? 8 : 0),
+              );
+            const x = Float32Array.from({ length: m * k }, (_, i) =>
+              Math.max(-1e30, Math.min(1e30, seed[i % seed.length] as number)),
+            );
             const wv = (r: number, c: number): number => {
               const b = r * nb + Math.floor(c / block);
-              return (scales[b] as number) * (nibble(data, r * k + c, dtype === 'int4') - (weights.zeroPoints?.[b] ?? 0));
+              return (
+                (scales[b] as number) * (nibble(data, r * k + c, dtype === 'int4') - (weights.zeroPoints?.[b] ?? 0))
+              );
             };
             const prepared = backend.prepareW4(weights);
             try {
@@ -346,7 +379,8 @@ export function describeKernelConformance(
           fc.int8Array({ minLength: 1, maxLength: 64 }),
           fc.boolean(),
           async (n, k, m, seed, extreme) => {
-            const pick = (i: number): number => (extreme ? (i % 3 === 0 ? 127 : -128) : (seed[i % seed.length] as number));
+            const pick = (i: number): number =>
+              extreme ? (i % 3 === 0 ? 127 : -128) : (seed[i % seed.length] as number);
             const w = Int8Array.from({ length: n * k }, (_, i) => pick(i * 5 + 1));
             const a = Int8Array.from({ length: m * k }, (_, i) => pick(i * 3));
             const wScales = Float32Array.from({ length: n }, (_, i) => 0.01 * (i + 1));
@@ -389,11 +423,14 @@ export function describeKernelConformance(
               return (b & 0x7f) === 0x7f ? b - 1 : b;
             });
             const scales = randomScales(n * nb, [...bytes]);
-            const x = Float32Array.from({ length: m * k }, (_, i) => Math.max(-1e30, Math.min(1e30, seed[i % seed.length] as number)));
+            const x = Float32Array.from({ length: m * k }, (_, i) =>
+              Math.max(-1e30, Math.min(1e30, seed[i % seed.length] as number)),
+            );
             const prepared = backend.prepareF8({ n, k, blockSize: block, data, scales });
             try {
               const y = await backend.matmulF8(prepared, x, m);
-              const wv = (r: number, c: number): number => e4m3(data[r * k + c] as number) * (scales[r * nb + Math.floor(c / block)] as number);
+              const wv = (r: number, c: number): number =>
+                e4m3(data[r * k + c] as number) * (scales[r * nb + Math.floor(c / block)] as number);
               expectClose(y, product64(wv, n, k, x, m), k);
             } finally {
               prepared.release();
@@ -409,15 +446,53 @@ export function describeKernelConformance(
         const r = outcome(f);
         return 'code' in r ? r.code : undefined;
       };
-      expect(bad(() => backend.prepareW4({ dtype: 'int4', n: 2, k: 4, blockSize: 4, data: new Uint8Array(3), scales: new Float32Array(2).fill(1) }))).toBe('KERNELS_SHAPE_MISMATCH');
-      expect(bad(() => backend.prepareW4({ dtype: 'int4', n: 1, k: 4, blockSize: 4, data: new Uint8Array(2), scales: Float32Array.of(0) }))).toBe('KERNELS_INVALID_ARGUMENT');
-      expect(bad(() => backend.prepareF8({ n: 1, k: 2, blockSize: 2, data: Uint8Array.of(0x7f, 0), scales: Float32Array.of(1) }))).toBe('KERNELS_INVALID_ARGUMENT');
-      expect(bad(() => backend.prepareW8({ n: 1, k: 2, data: new Int8Array(3), scales: Float32Array.of(1) }))).toBe('KERNELS_SHAPE_MISMATCH');
-      const w = backend.prepareW4({ dtype: 'uint4', n: 1, k: 2, blockSize: 2, data: new Uint8Array(1), scales: Float32Array.of(1) });
-      await expect(backend.matmulW4(w, new Float32Array(3), 1)).rejects.toSatisfy((e: unknown) => isQuantError(e) && e.code === 'KERNELS_SHAPE_MISMATCH');
-      await expect(backend.matmulW4(w, Float32Array.of(1, Number.NaN), 1)).rejects.toSatisfy((e: unknown) => isQuantError(e) && e.code === 'KERNELS_NON_FINITE_INPUT');
+      expect(
+        bad(() =>
+          backend.prepareW4({
+            dtype: 'int4',
+            n: 2,
+            k: 4,
+            blockSize: 4,
+            data: new Uint8Array(3),
+            scales: new Float32Array(2).fill(1),
+          }),
+        ),
+      ).toBe('KERNELS_SHAPE_MISMATCH');
+      expect(
+        bad(() =>
+          backend.prepareW4({
+            dtype: 'int4',
+            n: 1,
+            k: 4,
+            blockSize: 4,
+            data: new Uint8Array(2),
+            scales: Float32Array.of(0),
+          }),
+        ),
+      ).toBe('KERNELS_INVALID_ARGUMENT');
+      expect(
+        bad(() =>
+          backend.prepareF8({ n: 1, k: 2, blockSize: 2, data: Uint8Array.of(0x7f, 0), scales: Float32Array.of(1) }),
+        ),
+      ).toBe('KERNELS_INVALID_ARGUMENT');
+      expect(bad(() => backend.prepareW8({ n: 1, k: 2, data: new Int8Array(3), scales: Float32Array.of(1) }))).toBe(
+        'KERNELS_SHAPE_MISMATCH',
+      );
+      const w = backend.prepareW4({
+        dtype: 'uint4',
+        n: 1,
+        k: 2,
+        blockSize: 2,
+        data: new Uint8Array(1),
+        scales: Float32Array.of(1),
+      });
+      await expect(backend.matmulW4(w, new Float32Array(3), 1)).rejects.toSatisfy(
+        (e: unknown) => isQuantError(e) && e.code === 'KERNELS_SHAPE_MISMATCH',
+      );
+      await expect(backend.matmulW4(w, Float32Array.of(1, Number.NaN), 1)).rejects.toSatisfy(
+        (e: unknown) => isQuantError(e) && e.code === 'KERNELS_NON_FINITE_INPUT',
+      );
       w.release();
     });
   });
 }
-

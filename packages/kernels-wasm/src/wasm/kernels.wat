@@ -81,21 +81,25 @@
       (f32.ne (local.get $badf) (local.get $badf))))
 
   ;; ---------------------------------------------------------------------------------------------------------
-  ;; quant_int(x, nchunks, chunk, scales, zps, qmin, qmax, unsigned, out) -> nonFinite
+;; quant_int(x, nchunks, chunk, scales, zps, qmin, qmax, unsigned, out) -> nonFinite
   ;; One code byte per element: clamp(rne(x / s) + z, qmin, qmax), s = scales[c] (f32), z = zps[c] (i32).
-  ;; `unsigned` selects the byte range [0, 255] (uint8 / uint4) instead of [-128, 127].
+  ;; `unsigned` selects the byte range [0, 255] (uint8 / uint4) instead of [-128, 127]: codes are computed minus
+  ;; 128 in signed bytes and the sign bit is flipped on store, so the loop has no branch on it.
   (func (export "quant_int") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $scales i32)
     (param $zps i32) (param $qmin i32) (param $qmax i32) (param $uns i32) (param $out i32) (result i32)
-    (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $vend i32) (local $z i32)
+    (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $vend i32) (local $z i32) (local $bias i32)
+    (local $stop i32)
     (local $s f32) (local $s64 f64) (local $e f64) (local $lo f64) (local $hi f64) (local $xv f32) (local $badf f32)
-    (local $inv v128) (local $vs64 v128) (local $z16 v128) (local $lo8 v128) (local $hi8 v128)
+    (local $inv v128) (local $z16 v128) (local $lo8 v128) (local $hi8 v128) (local $flip v128)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
-    (local $tie v128) (local $bad v128) (local $a v128) (local $b v128) (local $t v128)
+    (local $ok v128)
     (local.set $p (local.get $x))
     (local.set $o (local.get $out))
-    (local.set $lo8 (i8x16.splat (local.get $qmin)))
-    (local.set $hi8 (i8x16.splat (local.get $qmax)))
+    (local.set $bias (select (i32.const 128) (i32.const 0) (local.get $uns)))
+    (local.set $lo8 (i8x16.splat (i32.sub (local.get $qmin) (local.get $bias))))
+    (local.set $hi8 (i8x16.splat (i32.sub (local.get $qmax) (local.get $bias))))
+    (local.set $flip (i8x16.splat (local.get $bias)))
     (block $done
       (loop $chunks
         (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
@@ -103,8 +107,7 @@
         (local.set $z (i32.load (i32.add (local.get $zps) (i32.shl (local.get $c) (i32.const 2)))))
         (local.set $s64 (f64.promote_f32 (local.get $s)))
         (local.set $inv (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
-        (local.set $vs64 (f64x2.splat (local.get $s64)))
-        (local.set $z16 (i16x8.splat (local.get $z)))
+        (local.set $z16 (i16x8.splat (i32.sub (local.get $z) (local.get $bias))))
         (local.set $lo (f64.convert_i32_s (i32.sub (local.get $qmin) (local.get $z))))
         (local.set $hi (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $z))))
         (local.set $end (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
@@ -112,74 +115,88 @@
         (block $b16
           (loop $l16
             (br_if $b16 (i32.ge_u (local.get $p) (local.get $vend)))
+            ;; $ok stays all-ones unless an element is within 1e-4 of a tie, beyond 2^22 in code units, NaN or
+            ;; infinite: those groups are redone by the exact scalar code below (which also flags NaN / Inf).
+            (local.set $ok (v128.const i32x4 -1 -1 -1 -1))
             (local.set $v0 (f32x4.mul (v128.load (local.get $p)) (local.get $inv)))
+            ;; clamp to +-2^22 (pmin / pmax are single instructions), then round half to even by adding 1.5 * 2^23
+            (local.set $r0
+              (f32x4.add
+                (f32x4.pmin (f32x4.pmax (local.get $v0) (v128.const f32x4 -0x1p+22 -0x1p+22 -0x1p+22 -0x1p+22))
+                  (v128.const f32x4 0x1p+22 0x1p+22 0x1p+22 0x1p+22))
+                (v128.const f32x4 12582912 12582912 12582912 12582912)))
+            (local.set $ok
+              (v128.and (local.get $ok)
+                (f32x4.le
+                  (f32x4.abs (f32x4.sub (local.get $v0) (f32x4.sub (local.get $r0) (v128.const f32x4 12582912 12582912 12582912 12582912))))
+                  (v128.const f32x4 0.4999 0.4999 0.4999 0.4999))))
+            (local.set $r0 (i32x4.sub (local.get $r0) (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000)))
             (local.set $v1 (f32x4.mul (v128.load offset=16 (local.get $p)) (local.get $inv)))
+            ;; clamp to +-2^22 (pmin / pmax are single instructions), then round half to even by adding 1.5 * 2^23
+            (local.set $r1
+              (f32x4.add
+                (f32x4.pmin (f32x4.pmax (local.get $v1) (v128.const f32x4 -0x1p+22 -0x1p+22 -0x1p+22 -0x1p+22))
+                  (v128.const f32x4 0x1p+22 0x1p+22 0x1p+22 0x1p+22))
+                (v128.const f32x4 12582912 12582912 12582912 12582912)))
+            (local.set $ok
+              (v128.and (local.get $ok)
+                (f32x4.le
+                  (f32x4.abs (f32x4.sub (local.get $v1) (f32x4.sub (local.get $r1) (v128.const f32x4 12582912 12582912 12582912 12582912))))
+                  (v128.const f32x4 0.4999 0.4999 0.4999 0.4999))))
+            (local.set $r1 (i32x4.sub (local.get $r1) (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000)))
             (local.set $v2 (f32x4.mul (v128.load offset=32 (local.get $p)) (local.get $inv)))
+            ;; clamp to +-2^22 (pmin / pmax are single instructions), then round half to even by adding 1.5 * 2^23
+            (local.set $r2
+              (f32x4.add
+                (f32x4.pmin (f32x4.pmax (local.get $v2) (v128.const f32x4 -0x1p+22 -0x1p+22 -0x1p+22 -0x1p+22))
+                  (v128.const f32x4 0x1p+22 0x1p+22 0x1p+22 0x1p+22))
+                (v128.const f32x4 12582912 12582912 12582912 12582912)))
+            (local.set $ok
+              (v128.and (local.get $ok)
+                (f32x4.le
+                  (f32x4.abs (f32x4.sub (local.get $v2) (f32x4.sub (local.get $r2) (v128.const f32x4 12582912 12582912 12582912 12582912))))
+                  (v128.const f32x4 0.4999 0.4999 0.4999 0.4999))))
+            (local.set $r2 (i32x4.sub (local.get $r2) (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000)))
             (local.set $v3 (f32x4.mul (v128.load offset=48 (local.get $p)) (local.get $inv)))
-            (local.set $bad
-              (f32x4.add (local.get $bad)
-                (f32x4.add
-                  (f32x4.add (f32x4.sub (local.get $v0) (local.get $v0)) (f32x4.sub (local.get $v1) (local.get $v1)))
-                  (f32x4.add (f32x4.sub (local.get $v2) (local.get $v2)) (f32x4.sub (local.get $v3) (local.get $v3))))))
-            (local.set $r0 (f32x4.nearest (local.get $v0)))
-            (local.set $r1 (f32x4.nearest (local.get $v1)))
-            (local.set $r2 (f32x4.nearest (local.get $v2)))
-            (local.set $r3 (f32x4.nearest (local.get $v3)))
-            (local.set $tie
-              (v128.or
-                (v128.or
-                  (f32x4.gt (f32x4.abs (f32x4.sub (local.get $v0) (local.get $r0))) (v128.const f32x4 0.4999 0.4999 0.4999 0.4999))
-                  (f32x4.gt (f32x4.abs (f32x4.sub (local.get $v1) (local.get $r1))) (v128.const f32x4 0.4999 0.4999 0.4999 0.4999)))
-                (v128.or
-                  (f32x4.gt (f32x4.abs (f32x4.sub (local.get $v2) (local.get $r2))) (v128.const f32x4 0.4999 0.4999 0.4999 0.4999))
-                  (f32x4.gt (f32x4.abs (f32x4.sub (local.get $v3) (local.get $r3))) (v128.const f32x4 0.4999 0.4999 0.4999 0.4999)))))
-            (if (v128.any_true (local.get $tie))
-              (then
-                ;; Near a tie: the quotient in float64, exactly as the reference takes it.
-                (local.set $t (v128.load (local.get $p)))
-                (local.set $r0
-                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4 (local.get $t)) (local.get $vs64))))
-                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4
-                      (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t))) (local.get $vs64))))))
-                (local.set $t (v128.load offset=16 (local.get $p)))
-                (local.set $r1
-                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4 (local.get $t)) (local.get $vs64))))
-                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4
-                      (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t))) (local.get $vs64))))))
-                (local.set $t (v128.load offset=32 (local.get $p)))
-                (local.set $r2
-                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4 (local.get $t)) (local.get $vs64))))
-                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4
-                      (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t))) (local.get $vs64))))))
-                (local.set $t (v128.load offset=48 (local.get $p)))
-                (local.set $r3
-                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4 (local.get $t)) (local.get $vs64))))
-                    (f32x4.demote_f64x2_zero (f64x2.nearest (f64x2.div (f64x2.promote_low_f32x4
-                      (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t))) (local.get $vs64))))))))
+            ;; clamp to +-2^22 (pmin / pmax are single instructions), then round half to even by adding 1.5 * 2^23
+            (local.set $r3
+              (f32x4.add
+                (f32x4.pmin (f32x4.pmax (local.get $v3) (v128.const f32x4 -0x1p+22 -0x1p+22 -0x1p+22 -0x1p+22))
+                  (v128.const f32x4 0x1p+22 0x1p+22 0x1p+22 0x1p+22))
+                (v128.const f32x4 12582912 12582912 12582912 12582912)))
+            (local.set $ok
+              (v128.and (local.get $ok)
+                (f32x4.le
+                  (f32x4.abs (f32x4.sub (local.get $v3) (f32x4.sub (local.get $r3) (v128.const f32x4 12582912 12582912 12582912 12582912))))
+                  (v128.const f32x4 0.4999 0.4999 0.4999 0.4999))))
+            (local.set $r3 (i32x4.sub (local.get $r3) (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000)))
             ;; Saturating narrows clamp far-out values; the zero point is added with saturation in 16 bits.
-            (local.set $a
-              (i16x8.add_sat_s
-                (i16x8.narrow_i32x4_s (i32x4.trunc_sat_f32x4_s (local.get $r0)) (i32x4.trunc_sat_f32x4_s (local.get $r1)))
-                (local.get $z16)))
-            (local.set $b
-              (i16x8.add_sat_s
-                (i16x8.narrow_i32x4_s (i32x4.trunc_sat_f32x4_s (local.get $r2)) (i32x4.trunc_sat_f32x4_s (local.get $r3)))
-                (local.get $z16)))
-            (if (local.get $uns)
-              (then
-                (v128.store (local.get $o)
-                  (i8x16.min_u (i8x16.max_u (i8x16.narrow_i16x8_u (local.get $a) (local.get $b)) (local.get $lo8))
-                    (local.get $hi8))))
-              (else
-                (v128.store (local.get $o)
-                  (i8x16.min_s (i8x16.max_s (i8x16.narrow_i16x8_s (local.get $a) (local.get $b)) (local.get $lo8))
-                    (local.get $hi8)))))
+            (v128.store (local.get $o)
+              (v128.xor
+                (i8x16.min_s
+                  (i8x16.max_s
+                    (i8x16.narrow_i16x8_s
+                      (i16x8.add_sat_s (i16x8.narrow_i32x4_s (local.get $r0) (local.get $r1)) (local.get $z16))
+                      (i16x8.add_sat_s (i16x8.narrow_i32x4_s (local.get $r2) (local.get $r3)) (local.get $z16)))
+                    (local.get $lo8))
+                  (local.get $hi8))
+                (local.get $flip)))
             (local.set $p (i32.add (local.get $p) (i32.const 64)))
             (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br_if $l16 (i8x16.all_true (local.get $ok)))
+            ;; Near a tie (rare): redo these 16 elements with the exact float64 quotient, as the reference does.
+            (local.set $stop (local.get $p))
+            (local.set $p (i32.sub (local.get $p) (i32.const 64)))
+            (local.set $o (i32.sub (local.get $o) (i32.const 16)))
+            (loop $redo
+              (local.set $xv (f32.load (local.get $p)))
+              (local.set $badf (f32.add (local.get $badf) (f32.sub (local.get $xv) (local.get $xv))))
+              (local.set $e (f64.div (f64.promote_f32 (local.get $xv)) (local.get $s64)))
+              (local.set $e (f64.min (f64.max (f64.nearest (local.get $e)) (local.get $lo)) (local.get $hi)))
+              (i32.store8 (local.get $o) (i32.add (i32.trunc_sat_f64_s (local.get $e)) (local.get $z)))
+              (local.set $p (i32.add (local.get $p) (i32.const 4)))
+              (local.set $o (i32.add (local.get $o) (i32.const 1)))
+              (br_if $redo (i32.lt_u (local.get $p) (local.get $stop))))
             (br $l16)))
         (block $b1
           (loop $l1
@@ -194,9 +211,7 @@
             (br $l1)))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $chunks)))
-    (i32.or
-      (v128.any_true (f32x4.ne (local.get $bad) (local.get $bad)))
-      (f32.ne (local.get $badf) (local.get $badf))))
+    (f32.ne (local.get $badf) (local.get $badf)))
 
   ;; ---------------------------------------------------------------------------------------------------------
   ;; dequant_int(codes, nchunks, chunk, scales, zps, unsigned, out): out = f32(code - z) * s per element.

@@ -40,7 +40,11 @@ export function tensorTypeOf(type: MilValueType | undefined, where: string): { d
   }
   const rank = tt.rank ?? 0;
   if (rank < 0 || tt.dimensions.length !== rank) {
-    throw evalError('MILEVAL_INVALID_PROGRAM', where, `tensor type has rank ${rank} and ${tt.dimensions.length} dimensions`);
+    throw evalError(
+      'MILEVAL_INVALID_PROGRAM',
+      where,
+      `tensor type has rank ${rank} and ${tt.dimensions.length} dimensions`,
+    );
   }
   const shape = tt.dimensions.map((d) => {
     if (d.constant === undefined) return -1;
@@ -57,7 +61,11 @@ function fromBytes(bytes: Uint8Array, dtype: string, count: number, where: strin
   const need = (bits: number): void => {
     const n = Math.ceil((count * bits) / 8);
     if (bytes.length !== n) {
-      throw evalError('MILEVAL_INVALID_PROGRAM', where, `immediate ${dtype} value holds ${bytes.length} bytes, ${count} elements need ${n}`);
+      throw evalError(
+        'MILEVAL_INVALID_PROGRAM',
+        where,
+        `immediate ${dtype} value holds ${bytes.length} bytes, ${count} elements need ${n}`,
+      );
     }
   };
   switch (dtype) {
@@ -84,23 +92,36 @@ function fromBytes(bytes: Uint8Array, dtype: string, count: number, where: strin
     case 'uint32': {
       need(32);
       const b = u8(bytes, 4);
-      const view = dtype === 'int32' ? new Int32Array(b.buffer, b.byteOffset, count) : new Uint32Array(b.buffer, b.byteOffset, count);
+      const view =
+        dtype === 'int32'
+          ? new Int32Array(b.buffer, b.byteOffset, count)
+          : new Uint32Array(b.buffer, b.byteOffset, count);
       return Float32Array.from(view);
     }
     case 'int16':
     case 'uint16': {
       need(16);
       const b = u8(bytes, 2);
-      const view = dtype === 'int16' ? new Int16Array(b.buffer, b.byteOffset, count) : new Uint16Array(b.buffer, b.byteOffset, count);
+      const view =
+        dtype === 'int16'
+          ? new Int16Array(b.buffer, b.byteOffset, count)
+          : new Uint16Array(b.buffer, b.byteOffset, count);
       return Float32Array.from(view);
     }
     default: {
       const bits = integerBits(dtype);
       if (bits === 0 || bits > 8) {
-        throw evalError('MILEVAL_INVALID_PROGRAM', where, `immediate ${dtype} values stored as bytes are not supported`);
+        throw evalError(
+          'MILEVAL_INVALID_PROGRAM',
+          where,
+          `immediate ${dtype} values stored as bytes are not supported`,
+        );
       }
       need(bits);
-      if (bits === 8) return Float32Array.from(dtype === 'int8' ? new Int8Array(bytes.buffer, bytes.byteOffset, count) : bytes.subarray(0, count));
+      if (bits === 8)
+        return Float32Array.from(
+          dtype === 'int8' ? new Int8Array(bytes.buffer, bytes.byteOffset, count) : bytes.subarray(0, count),
+        );
       return Float32Array.from(unpackBits(bytes, bits, count, { signed: dtype.startsWith('int') }));
     }
   }
@@ -118,11 +139,19 @@ export function decodeImmediate(value: MilValue, where: string): EvalValue {
   const count = sizeOf(shape);
   const tv = value.immediateValue?.tensor;
   if (tv === undefined) {
-    throw evalError('MILEVAL_UNSUPPORTED_OP', where, 'only tensor literals are supported (tuple, list and dictionary values are not)');
+    throw evalError(
+      'MILEVAL_UNSUPPORTED_OP',
+      where,
+      'only tensor literals are supported (tuple, list and dictionary values are not)',
+    );
   }
   const check = (n: number): void => {
     if (n !== count) {
-      throw evalError('MILEVAL_INVALID_PROGRAM', where, `literal holds ${n} elements, its type ${showShape(shape)} needs ${count}`);
+      throw evalError(
+        'MILEVAL_INVALID_PROGRAM',
+        where,
+        `literal holds ${n} elements, its type ${showShape(shape)} needs ${count}`,
+      );
     }
   };
   if (tv.strings !== undefined) {

@@ -66,7 +66,9 @@ export function referenceConv(
           for (let ci = 0; ci < cg; ci++)
             for (let i = 0; i < kh; i++)
               for (let j = 0; j < kw; j++) {
-                s += (w[at(ws, o, ci, i, j)] as number) * pix(b, g * cg + ci, y * p.strides[0] + i * p.dilations[0], xx * p.strides[1] + j * p.dilations[1]);
+                s +=
+                  (w[at(ws, o, ci, i, j)] as number) *
+                  pix(b, g * cg + ci, y * p.strides[0] + i * p.dilations[0], xx * p.strides[1] + j * p.dilations[1]);
               }
           out[at(outShape, b, o, y, xx)] = s;
         }
@@ -76,7 +78,14 @@ export function referenceConv(
 }
 
 /** y = x W^T + b for x [rows, in], W [out, in]. */
-export function referenceLinear(x: Float32Array, rows: number, w: Float32Array, out: number, inp: number, b: Float32Array | null): Float32Array {
+export function referenceLinear(
+  x: Float32Array,
+  rows: number,
+  w: Float32Array,
+  out: number,
+  inp: number,
+  b: Float32Array | null,
+): Float32Array {
   const y = new Float32Array(rows * out);
   for (let r = 0; r < rows; r++)
     for (let o = 0; o < out; o++) {

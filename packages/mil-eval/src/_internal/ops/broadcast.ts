@@ -4,7 +4,7 @@ import { showShape } from '../errors.js';
 /** Broadcast result shape, or null when the shapes are incompatible. */
 export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] | null {
   const rank = Math.max(a.length, b.length);
-  const out: number[] = new Array<number>(rank);
+  const out: number[] = Array.from({ length: rank }, () => 0);
   for (let i = 0; i < rank; i++) {
     const x = a[a.length - rank + i] ?? 1;
     const y = b[b.length - rank + i] ?? 1;
@@ -16,7 +16,7 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
 
 /** Strides of `shape` (row-major) aligned to `rank`, with 0 for broadcast dimensions of size 1. */
 export function broadcastStrides(shape: readonly number[], rank: number): number[] {
-  const strides = new Array<number>(rank).fill(0);
+  const strides = Array.from({ length: rank }, () => 0);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     const d = shape[i] as number;
@@ -60,7 +60,7 @@ export function broadcastBinary(
   const inner = shape[rank - 1] as number;
   const xi = xs[rank - 1] as number;
   const yi = ys[rank - 1] as number;
-  const idx = new Array<number>(rank).fill(0);
+  const idx = Array.from({ length: rank }, () => 0);
   let xo = 0;
   let yo = 0;
   for (let o = 0; o < n; o += inner) {

@@ -26,7 +26,9 @@ export function resolveAxis(
   ceilMode: boolean,
 ): Axis {
   if (!(stride >= 1) || !(dilation >= 1) || !(kernel >= 1)) {
-    ctx.fail(`strides, dilations and kernel sizes must be >= 1, got stride ${stride}, dilation ${dilation}, kernel ${kernel}`);
+    ctx.fail(
+      `strides, dilations and kernel sizes must be >= 1, got stride ${stride}, dilation ${dilation}, kernel ${kernel}`,
+    );
   }
   const eff = (kernel - 1) * dilation + 1;
   if (padType === 'same' || padType === 'same_lower') {
@@ -50,7 +52,11 @@ export function resolveAxis(
   return { before: a, out };
 }
 
-function spatial2d(ctx: OpContext, x: MilTensor, kind: string): { n: number; c: number; h: number; w: number; oneD: boolean } {
+function spatial2d(
+  ctx: OpContext,
+  x: MilTensor,
+  kind: string,
+): { n: number; c: number; h: number; w: number; oneD: boolean } {
   if (x.shape.length === 4) {
     const [n, c, h, w] = x.shape as [number, number, number, number];
     return { n, c, h, w, oneD: false };
@@ -59,7 +65,9 @@ function spatial2d(ctx: OpContext, x: MilTensor, kind: string): { n: number; c: 
     const [n, c, w] = x.shape as [number, number, number];
     return { n, c, h: 1, w, oneD: true };
   }
-  return ctx.fail(`${kind}: x must be [N, C, W] or [N, C, H, W], got ${showShape(x.shape)} (3-D ${kind} is not supported)`);
+  return ctx.fail(
+    `${kind}: x must be [N, C, W] or [N, C, H, W], got ${showShape(x.shape)} (3-D ${kind} is not supported)`,
+  );
 }
 
 /** `conv(x, weight, bias, strides, pad_type, pad, dilations, groups)`. */
@@ -69,7 +77,8 @@ export function convOp(ctx: OpContext): MilTensor[] {
   const bias = ctx.optTensor('bias');
   const { n, c, h, w, oneD } = spatial2d(ctx, x, 'conv');
   const sp = oneD ? 1 : 2;
-  if (wt.shape.length !== sp + 2) ctx.fail(`weight ${showShape(wt.shape)} must have rank ${sp + 2} for x ${showShape(x.shape)}`);
+  if (wt.shape.length !== sp + 2)
+    ctx.fail(`weight ${showShape(wt.shape)} must have rank ${sp + 2} for x ${showShape(x.shape)}`);
   const cOut = wt.shape[0] as number;
   const cInG = wt.shape[1] as number;
   const kh = oneD ? 1 : (wt.shape[2] as number);
@@ -78,18 +87,50 @@ export function convOp(ctx: OpContext): MilTensor[] {
   if (!(groups >= 1) || c % groups !== 0 || cInG !== c / groups || cOut % groups !== 0) {
     ctx.fail(`weight ${showShape(wt.shape)} does not fit x ${showShape(x.shape)} with groups = ${groups}`);
   }
-  if (bias !== undefined && bias.data.length !== cOut) ctx.fail(`bias has ${bias.data.length} elements, expected ${cOut}`);
-  const strides = ctx.ints('strides', new Array<number>(sp).fill(1));
-  const dil = ctx.ints('dilations', new Array<number>(sp).fill(1));
+  if (bias !== undefined && bias.data.length !== cOut)
+    ctx.fail(`bias has ${bias.data.length} elements, expected ${cOut}`);
+  const strides = ctx.ints(
+    'strides',
+    Array.from({ length: sp }, () => 1),
+  );
+  const dil = ctx.ints(
+    'dilations',
+    Array.from({ length: sp }, () => 1),
+  );
   const padType = ctx.string('pad_type', 'valid');
-  const pad = ctx.ints('pad', new Array<number>(2 * sp).fill(0));
+  const pad = ctx.ints(
+    'pad',
+    Array.from({ length: 2 * sp }, () => 0),
+  );
   if (strides.length !== sp || dil.length !== sp || pad.length !== 2 * sp) {
-    ctx.fail(`strides, dilations need ${sp} entries and pad ${2 * sp}, got ${strides.length}, ${dil.length}, ${pad.length}`);
+    ctx.fail(
+      `strides, dilations need ${sp} entries and pad ${2 * sp}, got ${strides.length}, ${dil.length}, ${pad.length}`,
+    );
   }
   const ay = oneD
     ? { before: 0, out: 1 }
-    : resolveAxis(ctx, h, kh, strides[0] as number, dil[0] as number, padType, pad[0] as number, pad[1] as number, false);
-  const ax = resolveAxis(ctx, w, kw, strides[sp - 1] as number, dil[sp - 1] as number, padType, pad[2 * sp - 2] as number, pad[2 * sp - 1] as number, false);
+    : resolveAxis(
+        ctx,
+        h,
+        kh,
+        strides[0] as number,
+        dil[0] as number,
+        padType,
+        pad[0] as number,
+        pad[1] as number,
+        false,
+      );
+  const ax = resolveAxis(
+    ctx,
+    w,
+    kw,
+    strides[sp - 1] as number,
+    dil[sp - 1] as number,
+    padType,
+    pad[2 * sp - 2] as number,
+    pad[2 * sp - 1] as number,
+    false,
+  );
   const sy = oneD ? 1 : (strides[0] as number);
   const sx = strides[sp - 1] as number;
   const dy = oneD ? 1 : (dil[0] as number);
@@ -131,7 +172,8 @@ export function convOp(ctx: OpContext): MilTensor[] {
               if (iy < 0 || iy >= h) continue;
               const row = x0 + iy * w + offx;
               const orow = o0 + oy * wo;
-              for (let ox = lo; ox < hi; ox++) out[orow + ox] = (out[orow + ox] as number) + wv * (xd[row + ox * sx] as number);
+              for (let ox = lo; ox < hi; ox++)
+                out[orow + ox] = (out[orow + ox] as number) + wv * (xd[row + ox * sx] as number);
             }
           }
         }
@@ -148,9 +190,15 @@ export function poolOp(ctx: OpContext): MilTensor[] {
   const { n, c, h, w, oneD } = spatial2d(ctx, x, ctx.type);
   const sp = oneD ? 1 : 2;
   const k = ctx.ints('kernel_sizes');
-  const strides = ctx.ints('strides', new Array<number>(sp).fill(1));
+  const strides = ctx.ints(
+    'strides',
+    Array.from({ length: sp }, () => 1),
+  );
   const padType = ctx.string('pad_type', 'valid');
-  const pad = ctx.ints('pad', new Array<number>(2 * sp).fill(0));
+  const pad = ctx.ints(
+    'pad',
+    Array.from({ length: 2 * sp }, () => 0),
+  );
   const ceil = ctx.bool('ceil_mode', false);
   const exclude = ctx.bool('exclude_padding_from_average', false);
   if (k.length !== sp || strides.length !== sp || pad.length !== 2 * sp) {
@@ -158,8 +206,20 @@ export function poolOp(ctx: OpContext): MilTensor[] {
   }
   const kh = oneD ? 1 : (k[0] as number);
   const kw = k[sp - 1] as number;
-  const ay = oneD ? { before: 0, out: 1 } : resolveAxis(ctx, h, kh, strides[0] as number, 1, padType, pad[0] as number, pad[1] as number, ceil);
-  const ax = resolveAxis(ctx, w, kw, strides[sp - 1] as number, 1, padType, pad[2 * sp - 2] as number, pad[2 * sp - 1] as number, ceil);
+  const ay = oneD
+    ? { before: 0, out: 1 }
+    : resolveAxis(ctx, h, kh, strides[0] as number, 1, padType, pad[0] as number, pad[1] as number, ceil);
+  const ax = resolveAxis(
+    ctx,
+    w,
+    kw,
+    strides[sp - 1] as number,
+    1,
+    padType,
+    pad[2 * sp - 2] as number,
+    pad[2 * sp - 1] as number,
+    ceil,
+  );
   const sy = oneD ? 1 : (strides[0] as number);
   const sx = strides[sp - 1] as number;
   const isMax = ctx.type === 'max_pool';

@@ -69,7 +69,8 @@ export function linearOp(ctx: OpContext): MilTensor[] {
   if (x.shape.length < 1 || x.shape[x.shape.length - 1] !== dIn) {
     ctx.fail(`x ${showShape(x.shape)} must end in D_in = ${dIn} (weight ${showShape(w.shape)})`);
   }
-  if (b !== undefined && b.data.length !== dOut) ctx.fail(`bias has ${b.data.length} elements, expected D_out = ${dOut}`);
+  if (b !== undefined && b.data.length !== dOut)
+    ctx.fail(`bias has ${b.data.length} elements, expected D_out = ${dOut}`);
   const rows = x.data.length / dIn;
   const out = new Float32Array(rows * dOut);
   denseRows(x.data, 0, rows, w.data, dOut, dIn, b?.data ?? null, out, 0);
@@ -96,12 +97,15 @@ export function matmulOp(ctx: OpContext): MilTensor[] {
   const ky = (ty ? ys[yr - 1] : ys[yr - 2]) as number;
   const n = (ty ? ys[yr - 2] : ys[yr - 1]) as number;
   if (kx !== ky) {
-    ctx.fail(`inner dimensions differ: x ${showShape(x.shape)} (transpose_x ${tx}) and y ${showShape(y.shape)} (transpose_y ${ty})`);
+    ctx.fail(
+      `inner dimensions differ: x ${showShape(x.shape)} (transpose_x ${tx}) and y ${showShape(y.shape)} (transpose_y ${ty})`,
+    );
   }
   const xb = xs.slice(0, -2);
   const yb = ys.slice(0, -2);
   const batch = broadcastShapes(xb, yb);
-  if (batch === null) ctx.fail(`batch dimensions of x ${showShape(x.shape)} and y ${showShape(y.shape)} do not broadcast`);
+  if (batch === null)
+    ctx.fail(`batch dimensions of x ${showShape(x.shape)} and y ${showShape(y.shape)} do not broadcast`);
   const rank = batch.length;
   const xStr = broadcastStrides(xb, rank);
   const yStr = broadcastStrides(yb, rank);
@@ -110,7 +114,7 @@ export function matmulOp(ctx: OpContext): MilTensor[] {
   const out = new Float32Array(batches * m * n);
   const xm = m * kx;
   const ym = kx * n;
-  const idx = new Array<number>(rank).fill(0);
+  const idx = Array.from({ length: rank }, () => 0);
   const yt = new Float32Array(n * kx);
   for (let bi = 0; bi < batches; bi++) {
     let xo = 0;

@@ -6,7 +6,10 @@ import { showShape } from '../errors.js';
 const RANGES: Readonly<Record<string, readonly [number, number]>> = { int8: [-128, 127], uint8: [0, 255] };
 
 /** Per-element scale and zero point lookup: scalars, or vectors along `axis` (broadcast to x's rank). */
-function params(ctx: OpContext, x: MilTensor): { scale: Float32Array; zp: Float32Array | null; inner: number; len: number } {
+function params(
+  ctx: OpContext,
+  x: MilTensor,
+): { scale: Float32Array; zp: Float32Array | null; inner: number; len: number } {
   const scale = ctx.tensor('scale');
   const zp = ctx.optTensor('zero_point');
   const rank = x.shape.length;
@@ -43,7 +46,8 @@ export function quantizeOp(ctx: OpContext): MilTensor[] {
   if (range === undefined) return ctx.fail(`output_dtype must be "int8" or "uint8", got "${dtype}"`);
   const [lo, hi] = range;
   const zpT = ctx.optTensor('zero_point');
-  if (zpT !== undefined && zpT.dtype !== dtype) ctx.fail(`zero_point dtype ${zpT.dtype} differs from output_dtype ${dtype}`);
+  if (zpT !== undefined && zpT.dtype !== dtype)
+    ctx.fail(`zero_point dtype ${zpT.dtype} differs from output_dtype ${dtype}`);
   const { scale, zp, inner, len } = params(ctx, x);
   const out = new Float32Array(x.data.length);
   for (let i = 0; i < out.length; i++) {

@@ -55,8 +55,8 @@ export function reduceOp(ctx: OpContext): MilTensor[] {
   for (const d of outShapeKeep) n *= d;
   const init = kind === 'max' ? -Infinity : kind === 'min' ? Infinity : kind === 'prod' ? 1 : 0;
   const out = new Float32Array(n).fill(init);
-  const idx = new Array<number>(rank).fill(0);
-  const outStrides = new Array<number>(rank);
+  const idx = Array.from({ length: rank }, () => 0);
+  const outStrides = Array.from({ length: rank }, () => 0);
   let s = 1;
   for (let i = rank - 1; i >= 0; i--) {
     outStrides[i] = red.has(i) ? 0 : s;
@@ -67,7 +67,8 @@ export function reduceOp(ctx: OpContext): MilTensor[] {
   for (let i = 0; i < d.length; i++) {
     const v = d[i] as number;
     const cur = out[o] as number;
-    out[o] = kind === 'max' ? (v > cur ? v : cur) : kind === 'min' ? (v < cur ? v : cur) : kind === 'prod' ? cur * v : cur + v;
+    out[o] =
+      kind === 'max' ? (v > cur ? v : cur) : kind === 'min' ? (v < cur ? v : cur) : kind === 'prod' ? cur * v : cur + v;
     for (let k = rank - 1; k >= 0; k--) {
       idx[k] = (idx[k] as number) + 1;
       o += outStrides[k] as number;
@@ -94,7 +95,12 @@ export function batchNormOp(ctx: OpContext): MilTensor[] {
   const eps = ctx.float('epsilon', 1e-5);
   if (x.shape.length < 2) ctx.fail(`x ${showShape(x.shape)} needs rank >= 2 (channel axis 1)`);
   const c = x.shape[1] as number;
-  for (const [nm, t] of [['mean', mean], ['variance', variance], ['gamma', gamma], ['beta', beta]] as const) {
+  for (const [nm, t] of [
+    ['mean', mean],
+    ['variance', variance],
+    ['gamma', gamma],
+    ['beta', beta],
+  ] as const) {
     if (t !== undefined && t.data.length !== c) ctx.fail(`${nm} has ${t.data.length} elements, expected C = ${c}`);
   }
   const { outer, inner } = split(x.shape, 1);

@@ -10,7 +10,8 @@ function count(shape: readonly number[]): number {
 }
 
 function axisOf(ctx: OpContext, axis: number, rank: number, what: string): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) ctx.fail(`${what} ${axis} is out of range for rank ${rank}`);
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank)
+    ctx.fail(`${what} ${axis} is out of range for rank ${rank}`);
   return axis < 0 ? axis + rank : axis;
 }
 
@@ -20,11 +21,13 @@ export function reshapeOp(ctx: OpContext): MilTensor[] {
   const target = ctx.ints('shape');
   const n = x.data.length;
   if (target.includes(0)) {
-    if (target.length !== x.shape.length) ctx.fail(`shape ${showShape(target)} has a 0 but its length differs from the rank of x ${showShape(x.shape)}`);
+    if (target.length !== x.shape.length)
+      ctx.fail(`shape ${showShape(target)} has a 0 but its length differs from the rank of x ${showShape(x.shape)}`);
     for (let i = 0; i < target.length; i++) if (target[i] === 0) target[i] = x.shape[i] as number;
   }
   const neg = target.filter((d) => d === -1).length;
-  if (neg > 1 || target.some((d) => d < -1 || !Number.isInteger(d))) ctx.fail(`shape ${showShape(target)} is invalid (at most one -1, others positive)`);
+  if (neg > 1 || target.some((d) => d < -1 || !Number.isInteger(d)))
+    ctx.fail(`shape ${showShape(target)} is invalid (at most one -1, others positive)`);
   if (neg === 1) {
     const known = count(target.filter((d) => d !== -1));
     if (known === 0 || n % known !== 0) ctx.fail(`cannot reshape x ${showShape(x.shape)} to ${showShape(target)}`);
@@ -39,9 +42,10 @@ export function transposeOp(ctx: OpContext): MilTensor[] {
   const x = ctx.tensor('x');
   const rank = x.shape.length;
   const perm = ctx.ints('perm').map((p) => axisOf(ctx, p, rank, 'perm entry'));
-  if (perm.length !== rank || new Set(perm).size !== rank) ctx.fail(`perm ${showShape(perm)} is not a permutation of rank ${rank}`);
+  if (perm.length !== rank || new Set(perm).size !== rank)
+    ctx.fail(`perm ${showShape(perm)} is not a permutation of rank ${rank}`);
   const shape = perm.map((p) => x.shape[p] as number);
-  const inStrides = new Array<number>(rank);
+  const inStrides = Array.from({ length: rank }, () => 0);
   let s = 1;
   for (let i = rank - 1; i >= 0; i--) {
     inStrides[i] = s;
@@ -54,7 +58,7 @@ export function transposeOp(ctx: OpContext): MilTensor[] {
     out.set(x.data);
     return [{ data: out, shape, dtype: x.dtype }];
   }
-  const idx = new Array<number>(rank).fill(0);
+  const idx = Array.from({ length: rank }, () => 0);
   let src = 0;
   const inner = shape[rank - 1] as number;
   const innerStride = strides[rank - 1] as number;
@@ -78,7 +82,8 @@ export function squeezeOp(ctx: OpContext): MilTensor[] {
   let drop: Set<number>;
   if (ctx.has('axes')) {
     drop = new Set(ctx.ints('axes').map((a) => axisOf(ctx, a, rank, 'axis')));
-    for (const a of drop) if (x.shape[a] !== 1) ctx.fail(`axis ${a} of x ${showShape(x.shape)} has size ${x.shape[a]}, not 1`);
+    for (const a of drop)
+      if (x.shape[a] !== 1) ctx.fail(`axis ${a} of x ${showShape(x.shape)} has size ${x.shape[a]}, not 1`);
   } else {
     drop = new Set(x.shape.flatMap((d, i) => (d === 1 ? [i] : [])));
   }
