@@ -13,7 +13,8 @@ export const ALLOWED_DEPENDENCIES: Readonly<
   kernels: { workspace: ['dtypes', 'spec'], external: [] },
   observers: { workspace: ['dtypes', 'spec', 'kernels'], external: [] },
   ptq: { workspace: ['dtypes', 'spec', 'kernels', 'observers'], external: [] },
-  'kernels-wasm': { workspace: ['dtypes', 'spec', 'kernels'], external: [] },
+  // fast-check is an optional peer used only by the ./testing conformance suite.
+  'kernels-wasm': { workspace: ['dtypes', 'spec', 'kernels'], external: ['fast-check'] },
   qat: {
     workspace: ['dtypes', 'spec', 'kernels', 'observers'],
     external: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers'],

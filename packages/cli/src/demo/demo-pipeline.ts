@@ -18,12 +18,9 @@ import { createCalibrator, quantizeWeights } from '@lowbit/ptq';
 import { getPreset, resolveBlockShape } from '@lowbit/spec';
 import type { QuantizationConfig, QuantizationSpec, QuantizedTensor } from '@lowbit/spec';
 import { insertActivationQuantization } from './activation-quant.js';
-import { gptqQuantizePackage } from './gptq-package.js';
-
-/** Where the bundled model and data live (tools/demo-data). */
-export const DEMO_DATA_DIR: string = resolve(import.meta.dirname, '..', 'demo-data');
-/** File name of the bundled model inside {@link DEMO_DATA_DIR}. */
-export const DEMO_MODEL = 'fashion-mnist-classifier.mlpackage';
+import { gptqQuantizePackage } from '../gptq-package.js';
+import { fixed, formatTable } from '../format-table.js';
+import { DEMO_MODEL, findDemoData } from './demo-data.js';
 
 /** The rows of the table, in order. */
 export const DEMO_ROWS = ['float32', 'w8', 'w4', 'w4_per_block', 'w4_gptq', 'w8a8', 'fp8'] as const;
@@ -32,7 +29,7 @@ export type DemoRowId = (typeof DEMO_ROWS)[number];
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
-  /** Directory with the IDX files (`t10k-*`, `calib-*`). @defaultValue {@link DEMO_DATA_DIR} */
+  /** Directory with the IDX files (`t10k-*`, `calib-*`). @defaultValue the bundled data (see `findDemoData`) */
   readonly dataDir?: string;
   /** The float model. @defaultValue `<dataDir>/fashion-mnist-classifier.mlpackage` */
   readonly modelPath?: string;
@@ -343,24 +340,6 @@ async function measure(ctx: Context, id: DemoRowId, started: number): Promise<De
   };
 }
 
-function fixed(x: number, digits: number): string {
-  return x === Infinity ? 'inf' : x.toFixed(digits);
-}
-
-/** Aligned plain-text table; columns whose cells all look numeric are right-aligned. */
-function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = header.map(
-    (_, i) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.]+( ?[a-zA-Z%x]+)?$|^-$/.test(r[i] ?? '')),
-  );
-  const line = (row: readonly string[]): string =>
-    row
-      .map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
 /** Renders the rows as the demo prints them (accuracy in %, delta against the first row). */
 export function formatDemoTable(rows: readonly DemoRow[]): string {
   const base = rows.find((r) => r.id === 'float32')?.accuracy;
@@ -387,7 +366,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const started = performance.now();
   const log = options.log ?? (() => {});
   const progress = options.progress ?? (() => {});
-  const dataDir = resolve(options.dataDir ?? DEMO_DATA_DIR);
+  const dataDir = findDemoData(options.dataDir);
   const outDir = resolve(options.outDir ?? 'demo-out');
   await mkdir(outDir, { recursive: true });
   const pkg = await readMlPackage(options.modelPath ?? join(dataDir, DEMO_MODEL));

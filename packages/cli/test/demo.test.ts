@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { listWeights, readMlPackage } from '@lowbit/io-mlpackage';
 import { loadProgram } from '@lowbit/mil-eval';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { DemoRow } from '../lib/demo-pipeline.js';
-import { runDemo } from '../lib/demo-pipeline.js';
+import type { DemoRow } from '../src/demo/demo-pipeline.js';
+import { runDemo } from '../src/demo/demo-pipeline.js';
 
 // Accuracy bounds measured on the bundled data (the full 10k test set, once per row), from the packages the demo
 // writes and reads back.
