@@ -33,6 +33,17 @@ export function positionals(args: CommandArgs, names: readonly string[], command
   return [...args.positionals];
 }
 
+/** A non-negative integer option, or undefined when absent. @throws QuantError `CLI_USAGE` */
+export function optionalCount(args: CommandArgs, name: string, command: string): number | undefined {
+  const raw = stringOption(args, name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new QuantError('CLI_USAGE', `lowbit ${command}: --${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return n;
+}
+
 /** A positive integer option with a default. @throws QuantError `CLI_USAGE` */
 export function integerOption(args: CommandArgs, name: string, fallback: number, command: string): number {
   const raw = stringOption(args, name);

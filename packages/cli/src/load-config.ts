@@ -37,6 +37,18 @@ export async function loadConfig(
   configPath: string | undefined,
   cwd: string,
   command: string,
+  minSize?: number,
+): Promise<{ config: QuantizationConfig; label: string }> {
+  const loaded = await loadBaseConfig(preset, configPath, cwd, command);
+  if (minSize === undefined) return loaded;
+  return { config: { ...loaded.config, minSize }, label: `${loaded.label}, weights of more than ${minSize} elements` };
+}
+
+async function loadBaseConfig(
+  preset: string | undefined,
+  configPath: string | undefined,
+  cwd: string,
+  command: string,
 ): Promise<{ config: QuantizationConfig; label: string }> {
   if (preset !== undefined && configPath !== undefined) {
     throw new QuantError('CLI_USAGE', `lowbit ${command}: give --preset or --config, not both`);

@@ -4,7 +4,7 @@ import { compressWeights, readMlPackage, upgradeOpset, writeMlPackage } from '@l
 import type { MlPackage, OpsetTarget } from '@lowbit/io-mlpackage';
 import { readIdxDataset } from '@lowbit/mil-eval';
 import { describeSpec } from '@lowbit/spec';
-import { flag, integerOption, positionals, requiredOption, stringOption } from '../command-args.js';
+import { flag, optionalCount, integerOption, positionals, requiredOption, stringOption } from '../command-args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../command.js';
 import { fixed, formatTable } from '../format-table.js';
@@ -35,6 +35,7 @@ options:
   --config FILE       a QuantizationConfig JSON instead of a preset
   --target OS         raise the opset first (int4 and per-block need iOS18)
   --act-order         quantize columns by decreasing Hessian diagonal
+  --min-size N        quantize only weights with more than N elements (default 2048)
   --json              print JSON
   --overwrite         replace an existing output package
 `,
@@ -47,6 +48,7 @@ options:
     config: { type: 'string' },
     target: { type: 'string' },
     'act-order': { type: 'boolean' },
+    'min-size': { type: 'string' },
     json: { type: 'boolean' },
     overwrite: { type: 'boolean' },
   },
@@ -59,7 +61,13 @@ options:
       throw new QuantError('CLI_USAGE', `lowbit gptq: --target must be one of ${TARGETS.join(', ')}, got "${target}"`);
     }
     const preset = stringOption(args, 'preset') ?? (stringOption(args, 'config') === undefined ? 'w4' : undefined);
-    const { config, label } = await loadConfig(preset, stringOption(args, 'config'), env.cwd, 'gptq');
+    const { config, label } = await loadConfig(
+      preset,
+      stringOption(args, 'config'),
+      env.cwd,
+      'gptq',
+      optionalCount(args, 'min-size', 'gptq'),
+    );
     let pkg: MlPackage = await readMlPackage(resolve(env.cwd, input as string));
     if (target) pkg = upgradeOpset(pkg, target as OpsetTarget);
     const calib = await readIdxDataset(calibDir, stringOption(args, 'prefix') ?? 'calib');

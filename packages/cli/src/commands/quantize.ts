@@ -14,7 +14,7 @@ import { quantizeWeightsStream } from '@lowbit/ptq';
 import type { PtqTensorReport, WeightTensor } from '@lowbit/ptq';
 import type { QuantizationConfig, QuantizationSpec, QuantizedTensor } from '@lowbit/spec';
 import type { CliEnvironment } from '../cli-environment.js';
-import { flag, positionals, requiredOption, stringOption } from '../command-args.js';
+import { flag, optionalCount, positionals, requiredOption, stringOption } from '../command-args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../command.js';
 import { fixed, formatBytes, formatTable } from '../format-table.js';
@@ -287,6 +287,7 @@ options:
   --config FILE       a QuantizationConfig JSON (lowbit or coreai-opt spelling); see docs/spec.md
   --target OS         raise the program's opset first (only when no op changes meaning; otherwise the
                       blocking ops are listed). int4 and per-block need iOS18.
+  --min-size N        quantize only weights with more than N elements (default 2048, coremltools' threshold)
   --report FILE       also write the report as JSON
   --json              print the report as JSON instead of a table
   --overwrite         replace an existing output package
@@ -297,6 +298,7 @@ options:
     config: { type: 'string' },
     target: { type: 'string' },
     report: { type: 'string' },
+    'min-size': { type: 'string' },
     json: { type: 'boolean' },
     overwrite: { type: 'boolean' },
   },
@@ -315,6 +317,7 @@ options:
       stringOption(args, 'config'),
       env.cwd,
       'quantize',
+      optionalCount(args, 'min-size', 'quantize'),
     );
     const report = await quantizePackage(resolve(env.cwd, input as string), resolve(env.cwd, output), config, {
       configLabel: label,
