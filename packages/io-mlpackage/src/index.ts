@@ -5,6 +5,7 @@
  */
 import type { CompressedWeight, CompressResult, WeightReplacement } from './compress-weights.js';
 import type { BlobFileEntry, BlobFileSummary } from './inspect-blob-file.js';
+import type { ActivationQuantizationInfo } from './list-activation-quantization.js';
 import type { Manifest, ManifestItem, MlFunctionInfo, MlPackage, MlProgramInfo, OpsetTarget } from './ml-package.js';
 import type {
   BuildOptions,
@@ -48,6 +49,7 @@ import type {
   ProtoMessage,
   ProtoUnknownField,
 } from './proto-types.js';
+import type { ActivationQuantization, QuantizeActivationsResult, QuantizedActivation } from './quantize-activations.js';
 import type { ReadMlPackageOptions } from './read-ml-package.js';
 import type { FunctionUpgradeCheck, OpsetUpgradeCheck } from './upgrade-opset.js';
 import type { CompressionKind, WeightCompression, WeightConsumer, WeightInfo } from './weight-info.js';
@@ -56,15 +58,19 @@ import type { WeightRef } from './_internal/find-weight.js';
 import { compressWeights } from './compress-weights.js';
 import { decompressWeights } from './decompress-weights.js';
 import { inspectBlobFile } from './inspect-blob-file.js';
+import { listActivationQuantization } from './list-activation-quantization.js';
 import { listWeights } from './list-weights.js';
 import { decodeModel, encodeModel } from './model-codec.js';
 import { createProgramBuilder } from './program-builder.js';
+import { quantizeActivations } from './quantize-activations.js';
 import { readMlPackage } from './read-ml-package.js';
 import { readWeight } from './read-weight.js';
 import { checkOpsetUpgrade, upgradeOpset } from './upgrade-opset.js';
 import { writeMlPackage } from './write-ml-package.js';
 
 export type {
+  ActivationQuantization,
+  ActivationQuantizationInfo,
   ArrayFeatureType,
   BlobFileEntry,
   BlobFileSummary,
@@ -116,6 +122,8 @@ export type {
   ProgramVar,
   ProtoMessage,
   ProtoUnknownField,
+  QuantizeActivationsResult,
+  QuantizedActivation,
   ReadMlPackageOptions,
   WeightCompression,
   WeightConsumer,
@@ -136,7 +144,9 @@ export {
   decompressWeights,
   encodeModel,
   inspectBlobFile,
+  listActivationQuantization,
   listWeights,
+  quantizeActivations,
   readMlPackage,
   readWeight,
   upgradeOpset,

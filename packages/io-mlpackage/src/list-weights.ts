@@ -97,7 +97,8 @@ const MAIN_PARAMS = ['quantized_data', 'data', 'indices', 'nonzero_data', 'sourc
 /**
  * Lists every weight of every ML Program in the package: `const` tensors (in a blob, or float tensors of 10+
  * elements) and the outputs of `constexpr_*` chains (compressed weights), with their consumers, dtype, shape,
- * stored bytes and compression.
+ * stored bytes and compression. Consts read only as parameters of activation `quantize` / `dequantize` ops
+ * (scale, zero point, axis) are not weights; `listActivationQuantization` reports them.
  *
  * @example
  * ```ts
@@ -131,13 +132,22 @@ export function listWeights(pkg: MlPackage): WeightInfo[] {
           feedsBlockOutput: idx.blockOutputs.has(name),
         };
       };
+      // Scale / zero point / axis consts of activation quantize / dequantize ops are parameters, not weights.
+      const onlyActivationParams = (name: string): boolean => {
+        const uses = idx.uses.get(name) ?? [];
+        return (
+          uses.length > 0 &&
+          uses.every((u) => (u.op.type === 'quantize' || u.op.type === 'dequantize') && u.input !== 'input') &&
+          !idx.blockOutputs.has(name)
+        );
+      };
       forEachOp(fn.block, (op) => {
         const out0 = op.outputs[0];
         const name = out0?.name;
         if (name === undefined) return;
         if (op.type === 'const') {
           const val = op.attributes.get('val');
-          if (val === undefined || !isWeightValue(val) || onlyChained(name)) return;
+          if (val === undefined || !isWeightValue(val) || onlyChained(name) || onlyActivationParams(name)) return;
           const t = staticTensorType(val.type);
           if (!t.ok) return;
           const ref = val.blobFileValue;

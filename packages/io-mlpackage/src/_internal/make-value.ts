@@ -64,12 +64,20 @@ export function tensorFromBytes(
     throw new RangeError(
       `internal: ${dtype.name} [${shape.join(', ')}] needs ${packedBytes(count, dtype.bits)} bytes, got ${bytes.length}`,
     );
-  const type = tensorValueType(dtype, shape);
   if (goesToBlob(dtype, count)) {
     const name = newPendingName();
     pending.set(name, { dtype, count, data: bytes });
-    return { type, blobFileValue: { fileName: name } };
+    return { type: tensorValueType(dtype, shape), blobFileValue: { fileName: name } };
   }
+  return immediateFromBytes(dtype, shape, bytes);
+}
+
+/**
+ * An immediate tensor value from storage bytes, whatever its size: `bytes` for fp16 and (sub-)byte types,
+ * `floats` for fp32, `ints` for 16/32-bit integers. `bytes` must hold exactly the packed element count.
+ */
+export function immediateFromBytes(dtype: MilDType, shape: readonly number[], bytes: Uint8Array): MilValue {
+  const type = tensorValueType(dtype, shape);
   if (dtype.name === 'float32') {
     return { type, immediateValue: { tensor: { floats: { values: new Float32Array(bytes.slice().buffer) } } } };
   }

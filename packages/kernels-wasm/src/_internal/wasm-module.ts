@@ -14,6 +14,16 @@ export interface KernelExports {
     unsigned: number,
     out: number,
   ): number;
+  quant_int_fin(
+    x: number,
+    nchunks: number,
+    chunk: number,
+    scales: number,
+    zps: number,
+    qmin: number,
+    qmax: number,
+    out: number,
+  ): void;
   dequant_int(
     q: number,
     nchunks: number,

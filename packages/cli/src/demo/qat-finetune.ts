@@ -1,0 +1,212 @@
+/**
+ * The demo's QAT row: fine-tunes the bundled classifier's float weights while the forward pass sees them
+ * fake-quantized (@lowbit/qat), then returns the `QuantizedTensor`s of `finalize()` for io-mlpackage.
+ */
+import { QuantError } from '@lowbit/dtypes';
+import { listWeights, readWeight } from '@lowbit/io-mlpackage';
+import type { MlPackage } from '@lowbit/io-mlpackage';
+import type { IdxImages } from '@lowbit/mil-eval';
+import { prepare } from '@lowbit/qat';
+import type { FakeQuantizer, QatMilestones, ScaleLearning } from '@lowbit/qat';
+import type { QuantizationConfig, QuantizedTensor } from '@lowbit/spec';
+import { createRandom } from '../seeded-random.js';
+import {
+  CLASSIFIER_IMAGE_SIDE,
+  CLASSIFIER_PARAM_SHAPES,
+  classifierBackward,
+  classifierForward,
+  createAdam,
+  createClassifierWorkspace,
+  softmaxCrossEntropy,
+  zeroClassifierParams,
+} from './classifier-model.js';
+import type { ClassifierParams } from './classifier-model.js';
+
+/** Options of {@link qatFineTuneClassifier}. */
+export interface QatFineTuneOptions {
+  /** Passes over the training images. @defaultValue 8 */
+  readonly epochs?: number;
+  /** Images per step. @defaultValue 64 */
+  readonly batchSize?: number;
+  /** Adam learning rate of the float (master) weights, decayed to 0 along a cosine. @defaultValue 2e-4 */
+  readonly learningRate?: number;
+  /** LSQ: SGD learning rate of the learned scales. @defaultValue 1e-4 */
+  readonly scaleLearningRate?: number;
+  /** Scale learning (`'none'`: the observers set the scales from the current weights at every step). @defaultValue `'lsq'` */
+  readonly learning?: ScaleLearning;
+  /** QAT schedule. @defaultValue `[0, 0, 1, -1]`: observe the float weights once, then learn the scales */
+  readonly milestones?: QatMilestones;
+  /** Seed of the data order. @defaultValue 2025 */
+  readonly seed?: number;
+  /** Called after every step. */
+  readonly onProgress?: (step: number, total: number) => void;
+}
+
+/** Result of {@link qatFineTuneClassifier}. */
+export interface QatFineTuneResult {
+  /** The quantized layer weights by package weight name (from `session.finalize()`). */
+  readonly tensors: Map<string, QuantizedTensor>;
+  /** Training steps run. */
+  readonly steps: number;
+  /** Mean training loss of the first and of the last epoch. */
+  readonly firstLoss: number;
+  readonly lastLoss: number;
+}
+
+/** Package weight names of the classifier's parameters. */
+interface ParamNames {
+  readonly convW: string;
+  readonly fc1W: string;
+  readonly fc2W: string;
+}
+
+const WEIGHT_KEYS = ['convW', 'fc1W', 'fc2W'] as const;
+type WeightKey = (typeof WEIGHT_KEYS)[number];
+const BIAS_OF: Readonly<Record<WeightKey, keyof ClassifierParams>> = { convW: 'convB', fc1W: 'fc1B', fc2W: 'fc2B' };
+
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/**
+ * Reads the classifier's weights and biases from a package: the conv and the two linear layers, in program
+ * order, each with a const weight and bias of the shapes of {@link CLASSIFIER_PARAM_SHAPES}.
+ */
+async function readClassifier(pkg: MlPackage): Promise<{ params: ClassifierParams; names: ParamNames }> {
+  const where = 'qatFineTuneClassifier';
+  const weights = listWeights(pkg);
+  const ops: { opName: string; opType: string }[] = [];
+  for (const w of weights) {
+    for (const c of w.consumers) {
+      if (c.input === 'weight' && (c.opType === 'conv' || c.opType === 'linear') && !ops.some((o) => o.opName === c.opName))
+        ops.push({ opName: c.opName, opType: c.opType });
+    }
+  }
+  const expected: readonly string[] = ['conv', 'linear', 'linear'];
+  if (ops.length !== 3 || ops.some((o, i) => o.opType !== expected[i])) {
+    throw new QuantError(
+      'CLI_USAGE',
+      `${where}: the QAT row fine-tunes the bundled classifier (conv, linear, linear); this model's layers are ` +
+        `${ops.map((o) => `${o.opName} (${o.opType})`).join(', ') || 'none'}`,
+    );
+  }
+  const params = zeroClassifierParams();
+  const names: Record<string, string> = {};
+  for (const [i, key] of WEIGHT_KEYS.entries()) {
+    const op = ops[i] as { opName: string };
+    for (const [input, field] of [
+      ['weight', key],
+      ['bias', BIAS_OF[key]],
+    ] as const) {
+      const info = weights.find((w) => w.consumers.some((c) => c.opName === op.opName && c.input === input));
+      const want = CLASSIFIER_PARAM_SHAPES[field];
+      if (info === undefined || shapeText(info.shape) !== shapeText(want)) {
+        throw new QuantError(
+          'CLI_USAGE',
+          `${where}: ${op.opName} needs a const ${input} of shape ${shapeText(want)} (the bundled classifier's); ` +
+            `found ${info === undefined ? 'none' : shapeText(info.shape)}`,
+        );
+      }
+      params[field].set(await readWeight(pkg, info.name));
+      if (input === 'weight') names[key] = info.name;
+    }
+  }
+  return { params, names: names as unknown as ParamNames };
+}
+
+/**
+ * Quantization-aware fine-tuning of the bundled classifier: starts from the package's float weights, trains
+ * them with Adam on `images` / `labels` while every forward pass uses the fake-quantized weights (@lowbit/qat:
+ * straight-through gradients, LSQ scales when `learning` is `'lsq'`, observers per the milestones), biases
+ * fixed, then quantizes the trained weights with the learned parameters (`session.finalize()`).
+ * Deterministic: the data order comes from a seeded generator.
+ * @throws QuantError `CLI_USAGE` when the package is not the bundled classifier's architecture.
+ */
+export async function qatFineTuneClassifier(
+  pkg: MlPackage,
+  images: IdxImages,
+  labels: Uint8Array,
+  config: QuantizationConfig,
+  options: QatFineTuneOptions = {},
+): Promise<QatFineTuneResult> {
+  const where = 'qatFineTuneClassifier';
+  if (images.rows !== CLASSIFIER_IMAGE_SIDE || images.cols !== CLASSIFIER_IMAGE_SIDE || labels.length < images.count) {
+    throw new QuantError(
+      'CLI_USAGE',
+      `${where}: expected ${CLASSIFIER_IMAGE_SIDE}x${CLASSIFIER_IMAGE_SIDE} images with one label each; got ` +
+        `${images.count} ${images.rows}x${images.cols} images and ${labels.length} labels`,
+    );
+  }
+  const epochs = options.epochs ?? 8;
+  const batch = options.batchSize ?? 64;
+  const lr = options.learningRate ?? 2e-4;
+  const scaleLr = options.scaleLearningRate ?? 1e-4;
+  const learning = options.learning ?? 'lsq';
+  const rng = createRandom(options.seed ?? 2025);
+
+  const { params: master, names } = await readClassifier(pkg);
+  const tensorOf = (key: WeightKey) => ({ data: master[key], shape: CLASSIFIER_PARAM_SHAPES[key] });
+  const session = prepare(
+    {
+      weights: WEIGHT_KEYS.map((key) => ({
+        name: names[key],
+        opType: key === 'convW' ? 'conv' : 'linear',
+        value: () => tensorOf(key),
+      })),
+    },
+    { quantization: config, milestones: options.milestones ?? [0, 0, 1, -1], weightLearning: learning },
+  );
+  const quantizers = WEIGHT_KEYS.map((key) => {
+    const fq = session.weights.get(names[key]);
+    if (fq === undefined) {
+      throw new QuantError(
+        'CLI_USAGE',
+        `${where}: the config leaves ${names[key]} in float (${session.skipped.get(names[key]) ?? 'no rule'}); quantize every layer weight`,
+      );
+    }
+    return fq;
+  }) as [FakeQuantizer, FakeQuantizer, FakeQuantizer];
+
+  const ws = createClassifierWorkspace(batch);
+  const grads = zeroClassifierParams();
+  const adam = createAdam(WEIGHT_KEYS.map((k) => master[k]));
+  const n = images.count;
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const stepsPerEpoch = Math.floor(n / batch);
+  const total = epochs * stepsPerEpoch;
+  let firstLoss = NaN;
+  let lastLoss = NaN;
+  let step = 0;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rng.uniform() * (i + 1));
+      const t = order[i] as number;
+      order[i] = order[j] as number;
+      order[j] = t;
+    }
+    let loss = 0;
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      session.step();
+      const q = WEIGHT_KEYS.map((key, i) => (quantizers[i] as FakeQuantizer).forward(tensorOf(key)).data);
+      const fake: ClassifierParams = { ...master, convW: q[0]!, fc1W: q[1]!, fc2W: q[2]! };
+      classifierForward(ws, fake, images.data, order, batch, s * batch);
+      loss += softmaxCrossEntropy(ws, labels, order, batch, s * batch);
+      classifierBackward(ws, fake, grads, batch);
+      const inputGrads = WEIGHT_KEYS.map((key, i) => {
+        const fq = quantizers[i] as FakeQuantizer;
+        const g = fq.backward(grads[key], tensorOf(key));
+        if (learning !== 'none') fq.applyGradients(g, scaleLr);
+        return g.input;
+      });
+      adam.step(inputGrads, lr * 0.5 * (1 + Math.cos((Math.PI * step) / total)));
+      step++;
+      options.onProgress?.(step, total);
+    }
+    const mean = loss / (stepsPerEpoch * batch);
+    if (epoch === 0) firstLoss = mean;
+    lastLoss = mean;
+  }
+  session.training = false;
+  const { weights } = session.finalize();
+  return { tensors: new Map(weights), steps: total, firstLoss, lastLoss };
+}
