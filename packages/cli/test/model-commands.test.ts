@@ -118,6 +118,32 @@ describe('lowbit decompress + quantize on the real palettized pipeline', () => {
     expect(upgrade.err).toMatch(/conv \(changed in iOS17\)/);
   }, 60_000);
 
+  test('superpoint (iOS15): int8 needs iOS16, which --target provides; int4 blocks need iOS18, which conv forbids', async () => {
+    const refused = await run(['quantize', SUPERPOINT, '-o', join(tmp.dir, 'sp-refused.mlpackage')]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/iOS16/);
+    const out = join(tmp.dir, 'sp-int8.mlpackage');
+    const r = await run(['quantize', SUPERPOINT, '-o', out, '--target', 'iOS16', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out) as QuantizeReport;
+    expect(report.target).toBe('iOS16');
+    expect(report.totals.quantized).toBeGreaterThan(5);
+    const pkg = await readMlPackage(out);
+    expect(pkg.programs[0]?.functions[0]?.opset).toBe('CoreML6');
+    const w4 = await run([
+      'quantize',
+      SUPERPOINT,
+      '-o',
+      join(tmp.dir, 'sp-w4.mlpackage'),
+      '--preset',
+      'w4_per_block',
+      '--target',
+      'iOS18',
+    ]);
+    expect(w4.code).toBe(1);
+    expect(w4.err).toMatch(/conv \(changed in iOS17\)/);
+  }, 60_000);
+
   test('fp8 cannot be stored in Core ML and is refused clearly', async () => {
     const src = join(tmp.dir, 'mlp16-fp8.mlpackage');
     await writeMlp(src, 'iOS18');
