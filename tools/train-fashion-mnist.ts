@@ -55,10 +55,33 @@ const CLASSES = CLASSIFIER_CLASSES;
 const MEAN = CLASSIFIER_MEAN;
 const STD = CLASSIFIER_STD;
 
+/**
+ * Standard normals from Box-Muller pairs: two uniforms give `r cos(2 pi v)`, then `r sin(2 pi v)` on the next call.
+ * The committed model was initialised with this transform (the shared `rng.normal` keeps only the cosine, which
+ * gives other weights), so the script keeps it to reproduce tools/demo-data/fashion-mnist-classifier.mlpackage
+ * byte for byte.
+ */
+function pairedNormal(uniform: () => number): () => number {
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const s = spare;
+      spare = null;
+      return s;
+    }
+    let u = uniform();
+    while (u === 0) u = uniform();
+    const v = uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}
+
 const train = await readIdxDataset(dataDir, 'train');
 const test = await readIdxDataset(dataDir, 't10k');
 const rng = createRandom(SEED);
-const P = initClassifierParams(rng.normal);
+const P = initClassifierParams(pairedNormal(rng.uniform));
 const grads = zeroClassifierParams();
 const adam = createAdam(classifierParamList(P));
 const ws = createClassifierWorkspace(BATCH);

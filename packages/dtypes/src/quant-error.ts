@@ -30,6 +30,8 @@ export type QuantErrorCode =
   | 'KERNELS_NOT_POSITIVE_DEFINITE'
   | 'KERNELS_DUPLICATE'
   | 'KERNELS_UNKNOWN'
+  // kernels-wasm
+  | 'KERNELS_WORKER_FAILED'
   // observers
   | 'OBSERVER_INVALID_ARGUMENT'
   | 'OBSERVER_EMPTY'

@@ -51,7 +51,8 @@ export interface MlProgramInfo {
 /**
  * A Core ML model package in memory: the manifest, the decoded root model and where its ML Programs are.
  * Weights stay on disk and are read by offset when needed. Treat it as immutable: every transforming function
- * (`compressWeights`, `decompressWeights`, `upgradeOpset`) returns a new package and leaves its input untouched.
+ * (`compressWeights`, `decompressWeights`, `upgradeOpset`, `quantizeActivations`) returns a new package and
+ * leaves its input untouched.
  */
 export interface MlPackage {
   /** Directory the package was read from, or null for a package built in memory. */

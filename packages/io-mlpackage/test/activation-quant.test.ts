@@ -132,9 +132,9 @@ describe('quantizeActivations', () => {
       expect([...s1.immediateValue!.tensor!.floats!.values]).toEqual([Math.fround(0.0123)]);
       const z1 = constVal(re, 'fc1_x_zero_point');
       expect(z1.type!.tensorType!.dataType).toBe(DT.int8);
-      expect([...z1.immediateValue!.tensor!.bytes!.values]).toEqual([256 - 3]);
+      expect([...z1.immediateValue!.tensor!.bytes!.values!]).toEqual([256 - 3]);
       expect(constVal(re, 'fc2_x_zero_point').type!.tensorType!.dataType).toBe(DT.uint8);
-      expect([...constVal(re, 'fc2_x_zero_point').immediateValue!.tensor!.bytes!.values]).toEqual([128]);
+      expect([...constVal(re, 'fc2_x_zero_point').immediateValue!.tensor!.bytes!.values!]).toEqual([128]);
       expect(constVal(re, 'fc1_x_output_dtype').immediateValue!.tensor!.strings!.values).toEqual(['int8']);
       expect(constVal(re, 'fc2_x_output_dtype').immediateValue!.tensor!.strings!.values).toEqual(['uint8']);
       // The report says the same.
@@ -207,7 +207,7 @@ describe('quantizeActivations', () => {
     const { pkg: re } = await writeAndRead(out);
     const s = constVal(re, 'fc1_x_scale');
     expect(s.type!.tensorType!.dataType).toBe(DT.float16);
-    const bytes = s.immediateValue!.tensor!.bytes!.values;
+    const bytes = s.immediateValue!.tensor!.bytes!.values!;
     expect(bytes.length).toBe(2);
     expect(float16BitsToFloat32(bytes[0]! | (bytes[1]! << 8))).toBe(f16(0.1));
     expect(find(re, 'fc1_x_dequantized').outputs[0]!.type!.tensorType!.dataType).toBe(DT.float16);
@@ -241,7 +241,7 @@ describe('quantizeActivations', () => {
     expect(s.type!.tensorType!.dimensions.map((d) => d.constant?.size)).toEqual([16]);
     expect([...s.immediateValue!.tensor!.floats!.values]).toEqual(scales.map(Math.fround));
     expect([
-      ...new Int8Array(constVal(re, 'fc1_x_zero_point').immediateValue!.tensor!.bytes!.values.slice().buffer),
+      ...new Int8Array(constVal(re, 'fc1_x_zero_point').immediateValue!.tensor!.bytes!.values!.slice().buffer),
     ]).toEqual(zps);
     // A 16-element float32 const would count as a weight; as a quantize parameter it does not.
     expect(listWeights(re).map((w) => w.name)).toEqual(['fc1_weight', 'fc2_weight']);

@@ -8,6 +8,7 @@ export type {
   F8Weights,
   KernelBackend,
   PreparedWeights,
+  QuantizeTarget,
   W4Weights,
   W8Weights,
 } from './kernel-backend.js';
@@ -15,8 +16,10 @@ export type { KernelRegistry } from './kernel-registry.js';
 export type { WasmBackendOptions } from './wasm-backend.js';
 export type { WasmKernels, WasmKernelsOptions } from './wasm-kernels.js';
 export type { KernelExports } from './_internal/wasm-module.js';
+export type { WorkerPool, WorkerPoolOptions } from './worker-pool.js';
 
 export { referenceBackend } from './reference-backend.js';
 export { createDefaultBackend, createWasmBackend } from './wasm-backend.js';
 export { createKernelRegistry } from './kernel-registry.js';
 export { createWasmKernels, sharedMemorySupported, wasmSimdSupported } from './wasm-kernels.js';
+export { createWorkerPool } from './worker-pool.js';

@@ -55,6 +55,17 @@ export interface PreparedWeights<Kind extends 'w4' | 'w8' | 'f8' = 'w4' | 'w8' |
   release(): void;
 }
 
+/**
+ * Caller-owned buffers for {@link KernelBackend.quantizeInto}: `data` is what `quantize` would return as `data`
+ * (an `Int8Array` for int8, a `Uint8Array` otherwise; `ceil(size / 2)` bytes for packed 4-bit dtypes), `scales` one
+ * float32 per block, `zeroPoints` (optional) one int32 per block, filled when the result has zero points.
+ */
+export interface QuantizeTarget {
+  readonly data: Int8Array | Uint8Array;
+  readonly scales: Float32Array;
+  readonly zeroPoints?: Int32Array;
+}
+
 /** What a backend runs natively. */
 export interface BackendCapabilities {
   /** True when kernels run as WebAssembly SIMD. */
@@ -76,6 +87,19 @@ export interface KernelBackend {
   chooseQParams(tensor: Tensor, spec: QuantizationSpec, options?: Omit<QuantizeOptions, 'qparams'>): QParams;
   /** Quantization, as `quantize` of `@lowbit/kernels`. */
   quantize(tensor: Tensor, spec: QuantizationSpec, options?: QuantizeOptions): QuantizedTensor;
+  /**
+   * `quantize` into caller-owned buffers (no allocation of the large arrays): the result equals `quantize`'s, with
+   * `data`, `scales` (and `zeroPoints`, when present in both) being the target's buffers. For the WASM backend a
+   * target `data` that is a view of the backend's memory is written in place; the returned `data` is then a fresh
+   * view (the old one may be detached if the memory grew). On error the buffers' contents are unspecified.
+   * @throws QuantError `KERNELS_SHAPE_MISMATCH` when a buffer has the wrong type or length, else as `quantize`.
+   */
+  quantizeInto(
+    tensor: Tensor,
+    spec: QuantizationSpec,
+    out: QuantizeTarget,
+    options?: QuantizeOptions,
+  ): QuantizedTensor;
   /** Dequantization, as `dequantize` of `@lowbit/kernels`. */
   dequantize(q: QuantizedTensor): Tensor;
   /** Validates 4-bit weights and makes them ready for {@link KernelBackend.matmulW4}. */

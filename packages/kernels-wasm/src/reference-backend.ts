@@ -1,6 +1,16 @@
 import { QuantError } from '@lowbit/dtypes';
 import { chooseQParams, dequantize, quantize, reduceBlockRange } from '@lowbit/kernels';
-import type { F8Weights, KernelBackend, PreparedWeights, W4Weights, W8Weights } from './kernel-backend.js';
+import type { QuantizeOptions, Tensor } from '@lowbit/kernels';
+import type { QuantizationSpec } from '@lowbit/spec';
+import type {
+  F8Weights,
+  KernelBackend,
+  PreparedWeights,
+  QuantizeTarget,
+  W4Weights,
+  W8Weights,
+} from './kernel-backend.js';
+import { copyIntoTarget } from './_internal/quantize-target.js';
 import {
   checkActivations,
   checkActivationScales,
@@ -82,6 +92,9 @@ export const referenceBackend: KernelBackend = Object.freeze({
   reduceBlockRange,
   chooseQParams,
   quantize,
+  quantizeInto(tensor: Tensor, spec: QuantizationSpec, out: QuantizeTarget, options?: QuantizeOptions) {
+    return copyIntoTarget(quantize(tensor, spec, options), out);
+  },
   dequantize,
   prepareW4(weights: W4Weights) {
     validateW4(weights, 'prepareW4');

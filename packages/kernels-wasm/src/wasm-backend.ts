@@ -1,6 +1,7 @@
 import { chooseQParams, dequantize, quantize, reduceBlockRange } from '@lowbit/kernels';
 import type { KernelBackend } from './kernel-backend.js';
 import { referenceBackend } from './reference-backend.js';
+import { copyIntoTarget, validTarget } from './_internal/quantize-target.js';
 import { wasmChooseQParams, wasmDequantize, wasmQuantize, wasmReduceBlockRange } from './_internal/wasm-quantize.js';
 import {
   matmulF8,
@@ -15,22 +16,21 @@ import {
 import type { RowRunner } from './_internal/wasm-products.js';
 import { createWasmKernels, wasmSimdSupported } from './wasm-kernels.js';
 import type { WasmKernels } from './wasm-kernels.js';
+import type { WorkerPool } from './worker-pool.js';
+import { QuantError } from '@lowbit/dtypes';
 
 /** Options of {@link createWasmBackend}. */
 export interface WasmBackendOptions {
   /** Name under which the backend registers. @defaultValue `'wasm-simd'` */
   readonly name?: string;
   /**
-   * A row runner that splits products across threads (from `createThreadPool(...).runner`); products run on the
-   * calling thread when absent. The runner's kernels must be the ones passed as `kernels`.
+   * A worker pool from {@link createWorkerPool}: products split their output rows across its threads and run on
+   * its shared memory. The backend does not own the pool: `backend.close()` leaves it running; close the pool
+   * yourself.
    */
-  readonly runner?: RowRunner;
-  /** Kernels to use (shared-memory kernels for a thread pool); fresh private-memory kernels when absent. */
+  readonly pool?: WorkerPool;
+  /** Kernels to use when there is no pool; fresh private-memory kernels when absent. */
   readonly kernels?: WasmKernels;
-  /** Threads the runner uses, reported in `capabilities.threads`. @defaultValue 1 */
-  readonly threads?: number;
-  /** Called by `close()`, e.g. to stop a thread pool. */
-  readonly onClose?: () => Promise<void>;
 }
 
 /**
@@ -41,18 +41,27 @@ export interface WasmBackendOptions {
  * @throws QuantError `KERNELS_INVALID_ARGUMENT` when WebAssembly SIMD is unavailable (see {@link createDefaultBackend}).
  */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<KernelBackend> {
-  const k = options.kernels ?? (await createWasmKernels());
-  const run = options.runner ?? singleThreadRunner(k);
+  const pool = options.pool;
+  if (pool && options.kernels && options.kernels !== pool.kernels) {
+    throw new QuantError(
+      'KERNELS_INVALID_ARGUMENT',
+      'createWasmBackend: give either a pool or kernels (the pool brings its own shared-memory kernels)',
+    );
+  }
+  const k = pool ? pool.kernels : (options.kernels ?? (await createWasmKernels()));
+  const run: RowRunner = pool ? (kernel, args, n) => pool.run(kernel, args, n) : singleThreadRunner(k);
   const name = options.name ?? 'wasm-simd';
-  let closed = false;
   return {
     name,
-    capabilities: { simd: true, threads: options.threads ?? 1 },
+    capabilities: { simd: true, threads: pool ? pool.threads : 1 },
     reduceBlockRange: (tensor, blockShape, nonFinite) =>
       wasmReduceBlockRange(k, tensor, blockShape) ?? reduceBlockRange(tensor, blockShape, nonFinite),
     chooseQParams: (tensor, spec, opts = {}) =>
       wasmChooseQParams(k, tensor, spec, opts) ?? chooseQParams(tensor, spec, opts),
     quantize: (tensor, spec, opts = {}) => wasmQuantize(k, tensor, spec, opts) ?? quantize(tensor, spec, opts),
+    quantizeInto: (tensor, spec, out, opts = {}) =>
+      (validTarget(out) ? wasmQuantize(k, tensor, spec, opts, out) : null) ??
+      copyIntoTarget(quantize(tensor, spec, opts), out),
     dequantize: (q) => wasmDequantize(k, q) ?? dequantize(q),
     prepareW4: (weights) => prepareW4(k, weights, name),
     prepareW8: (weights) => prepareW8(k, weights, name),
@@ -61,11 +70,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     matmulW8A8: (w, a, m, aScales, out) => matmulW8A8(k, run, w, a, m, aScales, out),
     matmulInt8: (w, a, m, out) => matmulInt8(k, run, w, a, m, out),
     matmulF8: (w, x, m, out) => matmulF8(k, run, w, x, m, out),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await options.onClose?.();
-    },
+    async close() {},
   };
 }
 

@@ -8,7 +8,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isQuantError } from '@lowbit/dtypes';
-import { compressWeights, listWeights, readMlPackage, readWeight, writeMlPackage } from '@lowbit/io-mlpackage';
+import {
+  compressWeights,
+  listWeights,
+  quantizeActivations,
+  readMlPackage,
+  readWeight,
+  writeMlPackage,
+} from '@lowbit/io-mlpackage';
 import type { MlPackage, WeightInfo } from '@lowbit/io-mlpackage';
 import { dequantize, sqnr } from '@lowbit/kernels';
 import type { Tensor } from '@lowbit/kernels';
@@ -17,7 +24,6 @@ import type { IdxDataset, MilInput } from '@lowbit/mil-eval';
 import { createCalibrator, quantizeWeights } from '@lowbit/ptq';
 import { getPreset, resolveBlockShape } from '@lowbit/spec';
 import type { QuantizationConfig, QuantizationSpec, QuantizedTensor } from '@lowbit/spec';
-import { insertActivationQuantization } from './activation-quant.js';
 import { gptqQuantizePackage } from '../gptq-package.js';
 import { fixed, formatTable } from '../format-table.js';
 import { DEMO_MODEL, findDemoData } from './demo-data.js';
@@ -102,8 +108,6 @@ interface Produced {
   readonly workflow: string;
   /** A package to write, or null for in-memory rows. */
   readonly pkg: MlPackage | null;
-  /** Rewrite the written package (W8A8); returns the package read back. */
-  readonly after?: (path: string) => Promise<MlPackage>;
   /** In-memory rows: dequantized weights by name and the stored bytes. */
   readonly overrides?: Record<string, MilInput>;
   readonly weightBytes?: number;
@@ -249,8 +253,7 @@ async function produce(ctx: Context, id: DemoRowId): Promise<Produced> {
       return {
         config: 'int8 per-channel + int8 activations',
         workflow: 'PTQ + activation calibration (preset w8a8)',
-        pkg: compress(ctx, await ptq(ctx, { ...config, minSize: 0 })),
-        after: (path) => insertActivationQuantization(path, specs),
+        pkg: quantizeActivations(compress(ctx, await ptq(ctx, { ...config, minSize: 0 })), specs).package,
         notes,
       };
     }
@@ -311,7 +314,7 @@ async function measure(ctx: Context, id: DemoRowId, started: number): Promise<De
     file = join(ctx.outDir, `${id}.mlpackage`);
     ctx.progress(`writing ${file}`);
     await writeMlPackage(made.pkg, file, { overwrite: true });
-    pkg = made.after !== undefined ? await made.after(file) : await readMlPackage(file);
+    pkg = await readMlPackage(file);
     weightBytes = listWeights(pkg).reduce((a, w) => a + w.byteSize, 0);
   }
   const evaluated = pkg ?? ctx.pkg;

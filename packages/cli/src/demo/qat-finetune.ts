@@ -3,9 +3,10 @@
  * fake-quantized (@lowbit/qat), then returns the `QuantizedTensor`s of `finalize()` for io-mlpackage.
  */
 import { QuantError } from '@lowbit/dtypes';
-import { listWeights, readWeight } from '@lowbit/io-mlpackage';
+import { listWeights } from '@lowbit/io-mlpackage';
 import type { MlPackage } from '@lowbit/io-mlpackage';
-import type { IdxImages } from '@lowbit/mil-eval';
+import { loadProgram, runProgram } from '@lowbit/mil-eval';
+import type { IdxImages, MilTensor } from '@lowbit/mil-eval';
 import { prepare } from '@lowbit/qat';
 import type { FakeQuantizer, QatMilestones, ScaleLearning } from '@lowbit/qat';
 import type { QuantizationConfig, QuantizedTensor } from '@lowbit/spec';
@@ -69,49 +70,68 @@ function shapeText(shape: readonly number[]): string {
 }
 
 /**
- * Reads the classifier's weights and biases from a package: the conv and the two linear layers, in program
- * order, each with a const weight and bias of the shapes of {@link CLASSIFIER_PARAM_SHAPES}.
+ * Reads the classifier's parameters from a package: the conv and the two linear layers, in program order, with
+ * weights and biases of the shapes of {@link CLASSIFIER_PARAM_SHAPES}. Values come from one evaluator run on a
+ * blank image (so small biases stored inline are read like the others); weight names from `listWeights`.
  */
 async function readClassifier(pkg: MlPackage): Promise<{ params: ClassifierParams; names: ParamNames }> {
   const where = 'qatFineTuneClassifier';
-  const weights = listWeights(pkg);
-  const ops: { opName: string; opType: string }[] = [];
-  for (const w of weights) {
-    for (const c of w.consumers) {
-      if (c.input === 'weight' && (c.opType === 'conv' || c.opType === 'linear') && !ops.some((o) => o.opName === c.opName))
-        ops.push({ opName: c.opName, opType: c.opType });
-    }
-  }
+  const layers: { opName: string; opType: string; weight?: MilTensor; bias?: MilTensor }[] = [];
+  const program = await loadProgram(pkg);
+  const input = program.inputs[0]?.name ?? 'image';
+  const side = CLASSIFIER_IMAGE_SIDE;
+  runProgram(
+    program,
+    { [input]: { data: new Float32Array(side * side), shape: [1, 1, side, side] } },
+    {
+      onOp: (e) => {
+        if (e.type !== 'conv' && e.type !== 'linear') return;
+        layers.push({
+          opName: e.name,
+          opType: e.type,
+          ...(e.inputs.weight === undefined ? {} : { weight: e.inputs.weight }),
+          ...(e.inputs.bias === undefined ? {} : { bias: e.inputs.bias }),
+        });
+      },
+    },
+  );
   const expected: readonly string[] = ['conv', 'linear', 'linear'];
-  if (ops.length !== 3 || ops.some((o, i) => o.opType !== expected[i])) {
+  if (layers.length !== 3 || layers.some((l, i) => l.opType !== expected[i])) {
     throw new QuantError(
       'CLI_USAGE',
       `${where}: the QAT row fine-tunes the bundled classifier (conv, linear, linear); this model's layers are ` +
-        `${ops.map((o) => `${o.opName} (${o.opType})`).join(', ') || 'none'}`,
+        `${layers.map((l) => `${l.opName} (${l.opType})`).join(', ') || 'none'}`,
     );
   }
+  const weights = listWeights(pkg);
   const params = zeroClassifierParams();
-  const names: Record<string, string> = {};
+  const names: Partial<Record<WeightKey, string>> = {};
   for (const [i, key] of WEIGHT_KEYS.entries()) {
-    const op = ops[i] as { opName: string };
-    for (const [input, field] of [
-      ['weight', key],
-      ['bias', BIAS_OF[key]],
+    const layer = layers[i] as (typeof layers)[number];
+    for (const [input, field, value] of [
+      ['weight', key, layer.weight],
+      ['bias', BIAS_OF[key], layer.bias],
     ] as const) {
-      const info = weights.find((w) => w.consumers.some((c) => c.opName === op.opName && c.input === input));
       const want = CLASSIFIER_PARAM_SHAPES[field];
-      if (info === undefined || shapeText(info.shape) !== shapeText(want)) {
+      if (value === undefined || shapeText(value.shape) !== shapeText(want)) {
         throw new QuantError(
           'CLI_USAGE',
-          `${where}: ${op.opName} needs a const ${input} of shape ${shapeText(want)} (the bundled classifier's); ` +
-            `found ${info === undefined ? 'none' : shapeText(info.shape)}`,
+          `${where}: ${layer.opName} needs a ${input} of shape ${shapeText(want)} (the bundled classifier's); ` +
+            `found ${value === undefined ? 'none' : shapeText(value.shape)}`,
         );
       }
-      params[field].set(await readWeight(pkg, info.name));
-      if (input === 'weight') names[key] = info.name;
+      params[field].set(value.data);
     }
+    const info = weights.find((w) => w.consumers.some((c) => c.opName === layer.opName && c.input === 'weight'));
+    if (info === undefined || info.compression !== null) {
+      throw new QuantError(
+        'CLI_USAGE',
+        `${where}: ${layer.opName}'s weight is not a float const of the package (QAT starts from float weights)`,
+      );
+    }
+    names[key] = info.name;
   }
-  return { params, names: names as unknown as ParamNames };
+  return { params, names: names as ParamNames };
 }
 
 /**

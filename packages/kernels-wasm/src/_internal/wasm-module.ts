@@ -14,7 +14,7 @@ export interface KernelExports {
     unsigned: number,
     out: number,
   ): number;
-  quant_int_fin(
+  quant_int_fx(
     x: number,
     nchunks: number,
     chunk: number,

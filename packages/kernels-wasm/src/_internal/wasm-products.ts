@@ -12,12 +12,11 @@ import {
   validateW8,
 } from './weights.js';
 
+/** The product exports that take an output-row range `[n0, n1)` as their last two arguments. */
+export type ProductKernel = 'gemm_w4' | 'gemm_f8' | 'gemm_i8';
+
 /** Runs one product export over output rows `[0, n)`, possibly split across threads. */
-export type RowRunner = (
-  kernel: 'gemm_w4' | 'gemm_f8' | 'gemm_i8',
-  args: readonly number[],
-  n: number,
-) => Promise<void>;
+export type RowRunner = (kernel: ProductKernel, args: readonly number[], n: number) => Promise<void>;
 
 /** A runner that does all rows on the calling thread. */
 export function singleThreadRunner(k: WasmKernels): RowRunner {

@@ -2,6 +2,7 @@ import { qparamsFromRange } from '@lowbit/kernels';
 import type { BlockRange, QParams, QuantizeOptions, Tensor } from '@lowbit/kernels';
 import { quantRange, resolveBlockShape, resolveGranularityAxes, validateSpec } from '@lowbit/spec';
 import type { QuantizationSpec, QuantizedTensor } from '@lowbit/spec';
+import type { QuantizeTarget } from '../kernel-backend.js';
 import type { WasmKernels } from '../wasm-kernels.js';
 
 /**
@@ -165,7 +166,23 @@ function fixZeroSign(value: number, x: Float32Array, start: number, length: numb
   return value;
 }
 
-/** Per-block ranges over a group (whole blocks), or null on non-finite input. */
+/** Fixes the sign of zero block ends of a group (ranges of chunk g.c0 + j at index j of min / max). */
+function fixZeroSigns(src: Source, chunk: number, g: Group, min: Float32Array, max: Float32Array): void {
+  let x: Float32Array | undefined;
+  for (let j = 0; j < g.chunks; j++) {
+    if (min[j] === 0 || max[j] === 0) {
+      x ??= src.view();
+      const start = (g.c0 + j) * chunk;
+      min[j] = fixZeroSign(min[j] as number, x, start, chunk);
+      max[j] = fixZeroSign(max[j] as number, x, start, chunk);
+    }
+  }
+}
+
+/**
+ * Per-block ranges over a group (whole blocks), written at `at + j` for chunk `g.c0 + j`; false on non-finite
+ * input.
+ */
 function groupRange(
   k: WasmKernels,
   s: Scratch,
@@ -174,31 +191,30 @@ function groupRange(
   g: Group,
   min: Float32Array,
   max: Float32Array,
+  at: number,
 ): boolean {
+  const lo = min.subarray(at, at + g.chunks);
+  const hi = max.subarray(at, at + g.chunks);
   if (g.length <= TILE) {
     const ptr = src.piece(g.start, g.length, s.x);
     if (k.exports.range(ptr, g.chunks, layout.chunk, s.omin, s.omax) !== 0) return false;
-    min.set(k.f32(s.omin, g.chunks), g.c0);
-    max.set(k.f32(s.omax, g.chunks), g.c0);
+    lo.set(k.f32(s.omin, g.chunks));
+    hi.set(k.f32(s.omax, g.chunks));
   } else {
-    let lo = Infinity;
-    let hi = -Infinity;
+    let a = Infinity;
+    let b = -Infinity;
     for (const p of pieces(g)) {
       const ptr = src.piece(p.start, p.length, s.x);
       if (k.exports.range(ptr, 1, p.length, s.omin, s.omax) !== 0) return false;
-      const a = k.f32(s.omin, 1)[0] as number;
-      const b = k.f32(s.omax, 1)[0] as number;
-      if (a < lo) lo = a;
-      if (b > hi) hi = b;
+      const pa = k.f32(s.omin, 1)[0] as number;
+      const pb = k.f32(s.omax, 1)[0] as number;
+      if (pa < a) a = pa;
+      if (pb > b) b = pb;
     }
-    min[g.c0] = lo;
-    max[g.c0] = hi;
+    lo[0] = a;
+    hi[0] = b;
   }
-  const x = src.view();
-  for (let c = g.c0; c < g.c0 + g.chunks; c++) {
-    min[c] = fixZeroSign(min[c] as number, x, c * layout.chunk, layout.chunk);
-    max[c] = fixZeroSign(max[c] as number, x, c * layout.chunk, layout.chunk);
-  }
+  fixZeroSigns(src, layout.chunk, g, lo, hi);
   return true;
 }
 
@@ -223,7 +239,7 @@ function rangesOf(k: WasmKernels, data: Float32Array, layout: Layout): { min: Fl
   const src = new Source(k, data);
   const s = new Scratch(k);
   try {
-    for (const g of gs) if (!groupRange(k, s, src, layout, g, min, max)) return null;
+    for (const g of gs) if (!groupRange(k, s, src, layout, g, min, max, g.c0)) return null;
   } finally {
     s.free();
   }
@@ -291,12 +307,13 @@ function validZeroPoints(zps: Int32Array | undefined, n: number): boolean {
   return true;
 }
 
-/** WASM quantize, or null. */
+/** WASM quantize, or null. With `target`, codes and scales are written into its buffers (checked by the caller). */
 export function wasmQuantize(
   k: WasmKernels,
   tensor: Tensor,
   spec: QuantizationSpec,
   options: QuantizeOptions,
+  target?: QuantizeTarget,
 ): QuantizedTensor | null {
   if (!isTensor(tensor)) return null;
   const facts = specFacts(spec);
@@ -313,50 +330,84 @@ export function wasmQuantize(
   const gs = groups(layout, info.bits === 4);
   if (!gs) return null;
   const n = layout.numBlocks;
+  const size = layout.size;
+  const bytes = info.bits === 4 ? Math.ceil(size / 2) : size;
+  const DataType = info.bits === 8 && !info.unsigned ? Int8Array : Uint8Array;
+  if (
+    target &&
+    (!(target.data instanceof DataType) ||
+      target.data.length !== bytes ||
+      target.scales.length !== n ||
+      (target.zeroPoints !== undefined && target.zeroPoints.length !== n))
+  ) {
+    return null;
+  }
   const given = options.qparams;
   if (given) {
     if (!validScales(given.scales, n, info.float ? 0 : MIN_INT_SCALE)) return null;
     if (!info.float && !validZeroPoints(given.zeroPoints, n)) return null;
   }
-  const scales = given ? given.scales : new Float32Array(n);
+  const scales = target ? target.scales : given ? given.scales : new Float32Array(n);
+  if (target && given) scales.set(given.scales);
   let zeroPoints = given?.zeroPoints;
-  const size = layout.size;
-  const data: Int8Array | Uint8Array =
-    info.bits === 4 ? new Uint8Array(Math.ceil(size / 2)) : info.unsigned ? new Uint8Array(size) : new Int8Array(size);
-  const rangeMin = new Float32Array(n);
-  const rangeMax = new Float32Array(n);
+  let computedZeroPoints: Int32Array | undefined;
+  // Output: straight into WebAssembly memory when the target lives there (no copy), else a JS array.
+  const outAddress = target ? k.addressOf(target.data) : -1;
+  const data: Int8Array | Uint8Array = target ? target.data : new DataType(bytes);
   const src = new Source(k, tensor.data);
   const s = new Scratch(k);
+  const fused = !given && !info.float;
   try {
-    for (const g of gs) {
-      if (!given) {
-        if (!groupRange(k, s, src, layout, g, rangeMin, rangeMax)) return null;
-        const qp = qparamsFromRange(
-          rangeMin.subarray(g.c0, g.c0 + g.chunks),
-          rangeMax.subarray(g.c0, g.c0 + g.chunks),
-          spec,
-          blockShape,
-        );
+    const perTile = TILE / MIN_CHUNK;
+    const ranges = given ? undefined : { min: new Float32Array(perTile), max: new Float32Array(perTile) };
+    for (let gi = 0; gi < gs.length; gi++) {
+      const g = gs[gi]!;
+      const single = g.length <= TILE;
+      // One staging copy per tile: the range pass and the quantize pass read the same (L2-resident) tile.
+      const staged = single ? src.piece(g.start, g.length, s.x) : -1;
+      if (ranges) {
+        const lo = g.chunks <= ranges.min.length ? ranges.min.subarray(0, g.chunks) : new Float32Array(g.chunks);
+        const hi = g.chunks <= ranges.max.length ? ranges.max.subarray(0, g.chunks) : new Float32Array(g.chunks);
+        if (single) {
+          if (k.exports.range(staged, g.chunks, layout.chunk, s.omin, s.omax) !== 0) return null;
+          lo.set(k.f32(s.omin, g.chunks));
+          hi.set(k.f32(s.omax, g.chunks));
+          fixZeroSigns(src, layout.chunk, g, lo, hi);
+        } else if (!groupRange(k, s, src, layout, g, lo, hi, 0)) return null;
+        const qp = qparamsFromRange(lo, hi, spec, blockShape);
+        if (!info.float && !validScales(qp.scales, g.chunks, MIN_INT_SCALE)) return null;
         scales.set(qp.scales, g.c0);
         if (qp.zeroPoints) {
-          zeroPoints ??= new Int32Array(n);
-          zeroPoints.set(qp.zeroPoints, g.c0);
+          computedZeroPoints ??= new Int32Array(n);
+          computedZeroPoints.set(qp.zeroPoints, g.c0);
         }
-        if (!info.float && !validScales(qp.scales, g.chunks, MIN_INT_SCALE)) return null;
+        k.f32(s.scales, g.chunks).set(qp.scales);
+        const z = k.i32(s.zps, g.chunks);
+        if (qp.zeroPoints) z.set(qp.zeroPoints);
+        else z.fill(facts.implicitZeroPoint);
       }
-      for (const p of pieces(g)) {
-        const ptr = src.piece(p.start, p.length, s.x);
-        const chunks = g.length <= TILE ? g.chunks : 1;
-        const chunk = g.length <= TILE ? layout.chunk : p.length;
-        k.f32(s.scales, chunks).set(scales.subarray(g.c0, g.c0 + chunks));
-        let bad: number;
+      for (let start = g.start; start < g.start + g.length; start += TILE) {
+        const length = Math.min(TILE, g.start + g.length - start);
+        const ptr = single ? staged : src.piece(start, length, s.x);
+        const chunks = single ? g.chunks : 1;
+        const chunk = single ? layout.chunk : length;
+        if (given) {
+          k.f32(s.scales, chunks).set(scales.subarray(g.c0, g.c0 + chunks));
+          if (!info.float) {
+            const z = k.i32(s.zps, chunks);
+            if (zeroPoints) z.set(zeroPoints.subarray(g.c0, g.c0 + chunks));
+            else z.fill(facts.implicitZeroPoint);
+          }
+        }
+        const direct = outAddress >= 0 && info.bits === 8;
+        const codes = direct ? outAddress + start : s.codes;
         if (info.float) {
-          bad = k.exports.quant_e4m3(ptr, chunks, chunk, s.scales, s.codes);
+          if (k.exports.quant_e4m3(ptr, chunks, chunk, s.scales, codes) !== 0) return null;
+        } else if (fused) {
+          // The range pass has found the input finite and zero points come from qparamsFromRange.
+          k.exports.quant_int_fx(ptr, chunks, chunk, s.scales, s.zps, facts.qmin, facts.qmax, codes);
         } else {
-          const z = k.i32(s.zps, chunks);
-          if (zeroPoints) z.set(zeroPoints.subarray(g.c0, g.c0 + chunks));
-          else z.fill(facts.implicitZeroPoint);
-          bad = k.exports.quant_int(
+          const bad = k.exports.quant_int(
             ptr,
             chunks,
             chunk,
@@ -365,17 +416,19 @@ export function wasmQuantize(
             facts.qmin,
             facts.qmax,
             info.unsigned ? 1 : 0,
-            s.codes,
+            codes,
           );
+          if (bad !== 0) return null;
         }
-        if (bad !== 0) return null;
         if (info.bits === 4) {
-          k.exports.pack4(s.codes, p.length, s.packed);
-          data.set(k.u8(s.packed, Math.ceil(p.length / 2)), p.start / 2);
-        } else if (data instanceof Int8Array) {
-          data.set(k.i8(s.codes, p.length), p.start);
-        } else {
-          data.set(k.u8(s.codes, p.length), p.start);
+          const packedBytes = Math.ceil(length / 2);
+          if (outAddress >= 0) k.exports.pack4(s.codes, length, outAddress + start / 2);
+          else {
+            k.exports.pack4(s.codes, length, s.packed);
+            data.set(k.u8(s.packed, packedBytes), start / 2);
+          }
+        } else if (!direct) {
+          data.set(DataType === Int8Array ? k.i8(s.codes, length) : k.u8(s.codes, length), start);
         }
       }
     }
@@ -387,14 +440,20 @@ export function wasmQuantize(
     shape: [...tensor.shape],
     blockShape: [...blockShape],
     spec: resolveGranularityAxes(spec, tensor.shape, options.opKind),
-    data,
+    // A target in WebAssembly memory: return a live view (the scratch allocation may have grown the memory).
+    data: outAddress < 0 ? data : DataType === Int8Array ? k.i8(outAddress, bytes) : k.u8(outAddress, bytes),
     scales,
   };
   if (!info.float) {
-    if (given) zeroPoints = given.zeroPoints;
-    else if (zeroPoints && !zeroPoints.some((z) => z !== 0)) zeroPoints = undefined;
+    if (!given) zeroPoints = computedZeroPoints && computedZeroPoints.some((z) => z !== 0) ? computedZeroPoints : undefined;
     if (zeroPoints !== undefined || facts.implicitZeroPoint !== 0) {
-      result.zeroPoints = zeroPoints ?? new Int32Array(n).fill(facts.implicitZeroPoint);
+      const zp = zeroPoints ?? new Int32Array(n).fill(facts.implicitZeroPoint);
+      if (target?.zeroPoints) {
+        target.zeroPoints.set(zp);
+        result.zeroPoints = target.zeroPoints;
+      } else {
+        result.zeroPoints = zp;
+      }
     }
   }
   return result;

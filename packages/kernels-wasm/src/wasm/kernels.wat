@@ -214,16 +214,18 @@
     (f32.ne (local.get $badf) (local.get $badf)))
 
   ;; ---------------------------------------------------------------------------------------------------------
-  ;; quant_int_fin(x, nchunks, chunk, scales, zps, qmin, qmax, out)
-  ;; The codes of quant_int for input the caller has found finite (with `range`) and zero points within
-  ;; [qmin, qmax] (so |x / s - ...| stays below 384 code units). Cheaper per element than quant_int:
-  ;; - v = x * fl32(1 / s) is clamped to the integer bounds [qmin - z, qmax - z] first (clamp(rne(v)) = rne(clamp(v))
-  ;;   for integer bounds), so no integer saturation is needed afterwards;
-  ;; - adding M = 1.5 * 2^23 + z rounds to an integer whose float32 bits end in the byte (q + z) & 255, which is the
-  ;;   code for signed and unsigned dtypes alike;
-  ;; - a group of 16 is redone in float64 when max |v - rne(v)| > 0.4999 (within 1e-4 of a tie; the float32 error
-  ;;   of v is below 2^-23 * 384 < 4.6e-5).
-  (func (export "quant_int_fin") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $scales i32)
+  ;; quant_int_fx(x, nchunks, chunk, scales, zps, qmin, qmax, out)
+  ;; The codes of quant_int, for input the caller has already found finite (with `range`) and zero points within
+  ;; [qmin, qmax]. Fewer float operations per element than quant_int:
+  ;; - v = x * fl32(1 / s) is clamped to the integer bounds [qmin - z, qmax - z] first (for integer bounds,
+  ;;   clamp(rne(v)) = rne(clamp(v))), so |v| < 384 and nothing saturates later;
+  ;; - v + 1536 + z lies in [1024, 2048), where float32 values sit on the 2^-13 grid: its bits minus a constant
+  ;;   give t = round(2^13 (v + z)) + 2^12 as an integer, so t >> 13 is the code (rounded half up) and its low byte
+  ;;   is the stored code byte, signed or unsigned alike;
+  ;; - the float32 error of v (below 2^-23 * 384 = 4.6e-5) plus the grid rounding (2^-14) stays below 2^-13, so the
+  ;;   code can only differ from the float64 reference when t's 13 fraction bits are all zero (within 2^-13 of a
+  ;;   tie); such groups of 16 are redone in float64.
+  (func (export "quant_int_fx") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $scales i32)
     (param $zps i32) (param $qmin i32) (param $qmax i32) (param $out i32)
     (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $vend i32) (local $z i32) (local $stop i32)
     (local $s f32) (local $s64 f64) (local $e f64) (local $lo f64) (local $hi f64)
@@ -233,9 +235,9 @@
     (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
     (local.set $p (local.get $x))
     (local.set $o (local.get $out))
-    (local.set $absm (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+    (local.set $absm (v128.const i32x4 0x44bff000 0x44bff000 0x44bff000 0x44bff000))
     (local.set $byte (v128.const i32x4 255 255 255 255))
-    (local.set $tie (v128.const f32x4 0.4999 0.4999 0.4999 0.4999))
+    (local.set $tie (v128.const i32x4 8191 8191 8191 8191))
     (block $done
       (loop $chunks
         (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
@@ -247,45 +249,33 @@
         (local.set $hi (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $z))))
         (local.set $vlo (f32x4.splat (f32.demote_f64 (local.get $lo))))
         (local.set $vhi (f32x4.splat (f32.demote_f64 (local.get $hi))))
-        (local.set $mag (f32x4.splat (f32.convert_i32_s (i32.add (i32.const 12582912) (local.get $z)))))
+        (local.set $mag (f32x4.splat (f32.convert_i32_s (i32.add (i32.const 1536) (local.get $z)))))
         (local.set $end (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
         (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $chunk) (i32.const -16)) (i32.const 2))))
         (block $b16
           (loop $l16
             (br_if $b16 (i32.ge_u (local.get $p) (local.get $vend)))
-            (local.set $d0
-              (f32x4.pmin (f32x4.pmax (f32x4.mul (v128.load (local.get $p)) (local.get $inv)) (local.get $vlo))
-                (local.get $vhi)))
-            (local.set $d1
-              (f32x4.pmin (f32x4.pmax (f32x4.mul (v128.load offset=16 (local.get $p)) (local.get $inv)) (local.get $vlo))
-                (local.get $vhi)))
-            (local.set $d2
-              (f32x4.pmin (f32x4.pmax (f32x4.mul (v128.load offset=32 (local.get $p)) (local.get $inv)) (local.get $vlo))
-                (local.get $vhi)))
-            (local.set $d3
-              (f32x4.pmin (f32x4.pmax (f32x4.mul (v128.load offset=48 (local.get $p)) (local.get $inv)) (local.get $vlo))
-                (local.get $vhi)))
-            (local.set $r0 (f32x4.add (local.get $d0) (local.get $mag)))
-            (local.set $r1 (f32x4.add (local.get $d1) (local.get $mag)))
-            (local.set $r2 (f32x4.add (local.get $d2) (local.get $mag)))
-            (local.set $r3 (f32x4.add (local.get $d3) (local.get $mag)))
-            (local.set $d0 (v128.and (f32x4.sub (local.get $d0) (f32x4.sub (local.get $r0) (local.get $mag))) (local.get $absm)))
-            (local.set $d1 (v128.and (f32x4.sub (local.get $d1) (f32x4.sub (local.get $r1) (local.get $mag))) (local.get $absm)))
-            (local.set $d2 (v128.and (f32x4.sub (local.get $d2) (f32x4.sub (local.get $r2) (local.get $mag))) (local.get $absm)))
-            (local.set $d3 (v128.and (f32x4.sub (local.get $d3) (f32x4.sub (local.get $r3) (local.get $mag))) (local.get $absm)))
+            ;; t = 2^13 (v + z) + 2^12 as an integer: the float32 bits of v + 1536 + z lie on the 2^-13 grid.
+            (local.set $r0 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (v128.load (local.get $p)) (local.get $inv)) (local.get $vlo)) (local.get $vhi)) (local.get $mag)) (local.get $absm)))
+            (local.set $r1 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (v128.load offset=16 (local.get $p)) (local.get $inv)) (local.get $vlo)) (local.get $vhi)) (local.get $mag)) (local.get $absm)))
+            (local.set $r2 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (v128.load offset=32 (local.get $p)) (local.get $inv)) (local.get $vlo)) (local.get $vhi)) (local.get $mag)) (local.get $absm)))
+            (local.set $r3 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (v128.load offset=48 (local.get $p)) (local.get $inv)) (local.get $vlo)) (local.get $vhi)) (local.get $mag)) (local.get $absm)))
             (v128.store (local.get $o)
               (i8x16.narrow_i16x8_u
-                (i16x8.narrow_i32x4_u (v128.and (local.get $r0) (local.get $byte)) (v128.and (local.get $r1) (local.get $byte)))
-                (i16x8.narrow_i32x4_u (v128.and (local.get $r2) (local.get $byte)) (v128.and (local.get $r3) (local.get $byte)))))
+                (i16x8.narrow_i32x4_u
+                  (v128.and (i32x4.shr_s (local.get $r0) (i32.const 13)) (local.get $byte))
+                  (v128.and (i32x4.shr_s (local.get $r1) (i32.const 13)) (local.get $byte)))
+                (i16x8.narrow_i32x4_u
+                  (v128.and (i32x4.shr_s (local.get $r2) (i32.const 13)) (local.get $byte))
+                  (v128.and (i32x4.shr_s (local.get $r3) (i32.const 13)) (local.get $byte)))))
             (local.set $p (i32.add (local.get $p) (i32.const 64)))
             (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            ;; fraction bits all zero: t within 2^-13 of a tie; redo
             (br_if $l16
-              (i32.eqz
-                (v128.any_true
-                  (f32x4.gt
-                    (f32x4.pmax (f32x4.pmax (local.get $d0) (local.get $d1)) (f32x4.pmax (local.get $d2) (local.get $d3)))
-                    (local.get $tie)))))
-            ;; Near a tie (rare): redo these 16 elements with the exact float64 quotient, as the reference does.
+              (i32x4.all_true
+                (i32x4.min_u
+                  (i32x4.min_u (v128.and (local.get $r0) (local.get $tie)) (v128.and (local.get $r1) (local.get $tie)))
+                  (i32x4.min_u (v128.and (local.get $r2) (local.get $tie)) (v128.and (local.get $r3) (local.get $tie))))))
             (local.set $stop (local.get $p))
             (local.set $p (i32.sub (local.get $p) (i32.const 64)))
             (local.set $o (i32.sub (local.get $o) (i32.const 16)))
