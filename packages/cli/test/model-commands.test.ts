@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { listWeights, readMlPackage, readWeight } from '@lowbit/io-mlpackage';
+import { listWeights, quantizeActivations, readMlPackage, readWeight, writeMlPackage } from '@lowbit/io-mlpackage';
 import { dequantize, quantize } from '@lowbit/kernels';
 import type { QuantizationSpec } from '@lowbit/spec';
 import type { QuantizeReport } from '../src/commands/quantize.js';
@@ -51,6 +51,24 @@ describe('lowbit inspect', () => {
     const empty = await run(['inspect', NO_WEIGHTS]);
     expect(empty.code).toBe(0);
     expect(empty.out).toMatch(/0 weights/);
+  });
+
+  test('shows activation quantization pairs', async () => {
+    const src = join(tmp.dir, 'act.mlpackage');
+    await writeMlp(src, 'iOS17');
+    const withPairs = quantizeActivations(await readMlPackage(src), [
+      { op: 'fc2', dtype: 'int8', scale: 0.05, zeroPoint: 0 },
+    ]);
+    const out = join(tmp.dir, 'act-q.mlpackage');
+    await writeMlPackage(withPairs.package, out);
+    const r = await run(['inspect', out, '--json']);
+    const summary = JSON.parse(r.out) as {
+      activationQuantization: { consumers: string[]; dtype: string; scales: number[] }[];
+    };
+    expect(summary.activationQuantization).toHaveLength(1);
+    expect(summary.activationQuantization[0]?.consumers).toEqual(['fc2']);
+    expect(summary.activationQuantization[0]?.scales).toEqual([0.04998779296875]); // fp16 model: scale stored as float16
+    expect((await run(['inspect', out])).out).toMatch(/activation quantization/);
   });
 
   test('a missing or broken package fails with exit 1 and a message naming the file', async () => {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { listWeights, readMlPackage } from '@lowbit/io-mlpackage';
+import { listActivationQuantization, listWeights, readMlPackage } from '@lowbit/io-mlpackage';
 import type { MlPackage, WeightInfo } from '@lowbit/io-mlpackage';
 import { flag, positionals } from '../command-args.js';
 import type { Command } from '../command.js';
@@ -22,6 +22,7 @@ export function compressionLabel(weight: WeightInfo): string {
 /** The inspection summary of a package, as `--json` prints it. */
 export async function inspectPackage(pkg: MlPackage, path: string): Promise<Record<string, unknown>> {
   const weights = listWeights(pkg);
+  const activations = listActivationQuantization(pkg);
   return {
     path,
     specificationVersion: pkg.specificationVersion,
@@ -50,6 +51,14 @@ export async function inspectPackage(pkg: MlPackage, path: string): Promise<Reco
       compression: w.compression
         ? { kind: w.compression.kind, form: w.compression.form, details: w.compression.details }
         : null,
+    })),
+    activationQuantization: activations.map((a) => ({
+      source: a.source,
+      consumers: a.consumers.map((c) => c.opName),
+      dtype: a.dtype,
+      scales: a.scales ? [...a.scales] : null,
+      zeroPoints: a.zeroPoints ? [...a.zeroPoints] : null,
+      axis: a.axis,
     })),
   };
 }
@@ -101,6 +110,30 @@ options:
         ]),
       ),
     );
+    const activations = listActivationQuantization(pkg);
+    if (activations.length > 0) {
+      lines.push('', 'activation quantization (iOS17 quantize / dequantize pairs):');
+      lines.push(
+        formatTable(
+          ['value', 'read by', 'dtype', 'scale', 'zero point'],
+          activations.map((a) => [
+            a.source,
+            a.consumers.map((c) => c.opName).join(', '),
+            a.dtype ?? '?',
+            a.scales && a.scales.length === 1
+              ? (a.scales[0] as number).toExponential(4)
+              : a.scales
+                ? `${a.scales.length} values`
+                : '-',
+            a.zeroPoints && a.zeroPoints.length === 1
+              ? String(a.zeroPoints[0])
+              : a.zeroPoints
+                ? `${a.zeroPoints.length} values`
+                : '-',
+          ]),
+        ),
+      );
+    }
     const totals = summary['totals'] as {
       weights: number;
       compressed: number;

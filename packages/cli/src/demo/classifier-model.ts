@@ -367,7 +367,8 @@ export function createAdam(params: readonly Float32Array[], options: AdamOptions
           const gi = g[i] as number;
           mp[i] = b1 * (mp[i] as number) + (1 - b1) * gi;
           vp[i] = b2 * (vp[i] as number) + (1 - b2) * gi * gi;
-          w[i] = (w[i] as number) - (learningRate * ((mp[i] as number) / c1)) / (Math.sqrt((vp[i] as number) / c2) + eps);
+          w[i] =
+            (w[i] as number) - (learningRate * ((mp[i] as number) / c1)) / (Math.sqrt((vp[i] as number) / c2) + eps);
         }
       }
     },

@@ -37,6 +37,8 @@ export interface QatFineTuneOptions {
   readonly learning?: ScaleLearning;
   /** QAT schedule. @defaultValue `[0, 0, 1, -1]`: observe the float weights once, then learn the scales */
   readonly milestones?: QatMilestones;
+  /** Weight of the float model's predictions (knowledge distillation) against the labels in the loss, in [0, 1]. @defaultValue 0 */
+  readonly distillation?: number;
   /** Seed of the data order. @defaultValue 2025 */
   readonly seed?: number;
   /** Called after every step. */
@@ -187,6 +189,14 @@ export async function qatFineTuneClassifier(
     return fq;
   }) as [FakeQuantizer, FakeQuantizer, FakeQuantizer];
 
+  const distill = options.distillation ?? 0;
+  const teacher: ClassifierParams = {
+    ...master,
+    convW: master.convW.slice(),
+    fc1W: master.fc1W.slice(),
+    fc2W: master.fc2W.slice(),
+  };
+  const teacherWs = createClassifierWorkspace(batch);
   const ws = createClassifierWorkspace(batch);
   const grads = zeroClassifierParams();
   const adam = createAdam(WEIGHT_KEYS.map((k) => master[k]));
@@ -211,6 +221,14 @@ export async function qatFineTuneClassifier(
       const fake: ClassifierParams = { ...master, convW: q[0]!, fc1W: q[1]!, fc2W: q[2]! };
       classifierForward(ws, fake, images.data, order, batch, s * batch);
       loss += softmaxCrossEntropy(ws, labels, order, batch, s * batch);
+      if (distill > 0) {
+        classifierForward(teacherWs, teacher, images.data, order, batch, s * batch);
+        softmaxCrossEntropy(teacherWs, labels, order, batch, s * batch);
+        // teacherWs.dlogits = (p_t - onehot) / n, ws.dlogits = (p_s - onehot) / n:
+        // (p_s - (1 - a) onehot - a p_t) / n = ws.dlogits - a * teacherWs.dlogits
+        for (let i = 0; i < batch * 10; i++)
+          ws.dlogits[i] = (ws.dlogits[i] as number) - distill * (teacherWs.dlogits[i] as number);
+      }
       classifierBackward(ws, fake, grads, batch);
       const inputGrads = WEIGHT_KEYS.map((key, i) => {
         const fq = quantizers[i] as FakeQuantizer;

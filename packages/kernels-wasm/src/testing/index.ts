@@ -201,6 +201,40 @@ export function describeKernelConformance(
       );
     });
 
+    test('quantizeInto writes exactly what quantize returns into the caller\'s buffers', () => {
+      fc.assert(
+        fc.property(caseArb([...QUANT_DTYPES, ...OTHER_DTYPES]), fc.boolean(), (c, withZeroPoints) => {
+          const expected = outcome(() => quantize(c.tensor, c.spec, { blockShape: c.blockShape }));
+          if (!('ok' in expected)) return;
+          const q = expected.ok;
+          const blocks = q.scales.length;
+          const data = q.data instanceof Int8Array ? new Int8Array(q.data.length) : new Uint8Array(q.data.length);
+          data.fill(77);
+          const scales = new Float32Array(blocks).fill(-1);
+          const zeroPoints = withZeroPoints ? new Int32Array(blocks).fill(-5) : undefined;
+          const out = zeroPoints ? { data, scales, zeroPoints } : { data, scales };
+          const r = backend.quantizeInto(c.tensor, c.spec, out, { blockShape: c.blockShape });
+          expect({ ...r }).toStrictEqual({ ...q });
+          expect(r.data).toBe(data);
+          expect(r.scales).toBe(scales);
+          if (q.zeroPoints && zeroPoints) expect(r.zeroPoints).toBe(zeroPoints);
+          // Buffers of the wrong type or length are refused.
+          const wrongType = q.data instanceof Int8Array ? new Uint8Array(q.data.length) : new Int8Array(q.data.length);
+          for (const bad of [
+            { data: wrongType, scales },
+            { data: data.subarray(1), scales },
+            { data, scales: new Float32Array(blocks + 1) },
+            { data, scales, zeroPoints: new Int32Array(blocks + 1) },
+          ]) {
+            expect(outcome(() => backend.quantizeInto(c.tensor, c.spec, bad, { blockShape: c.blockShape }))).toEqual({
+              code: 'KERNELS_SHAPE_MISMATCH',
+            });
+          }
+        }),
+        { numRuns },
+      );
+    });
+
     test('quantize with given parameters (random scales and zero points, values near rounding ties)', () => {
       fc.assert(
         fc.property(caseArb(QUANT_DTYPES), fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1 }), (c, seed) => {

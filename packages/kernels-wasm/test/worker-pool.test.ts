@@ -1,0 +1,205 @@
+import { isQuantError } from '@lowbit/dtypes';
+import { quantize } from '@lowbit/kernels';
+import type { QuantizationSpec } from '@lowbit/spec';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createWasmBackend, createWorkerPool, sharedMemorySupported } from '../src/index.js';
+import type { KernelBackend, WorkerPool } from '../src/index.js';
+import { describeKernelConformance } from '../src/testing/index.js';
+
+// Every test here has a timeout and every pool is closed in afterAll / finally: a stuck worker fails a test
+// instead of hanging the run.
+const T = 20_000;
+
+expect(sharedMemorySupported()).toBe(true); // Node 20 has shared WebAssembly memory.
+
+const spec = (dtype: string, blockSize: number): QuantizationSpec => ({
+  version: 1,
+  dtype,
+  qscheme: 'symmetric',
+  qformulation: 'zp',
+  granularity: { type: 'per_block', axis: 1, blockSize },
+});
+
+function floats(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    out[i] = ((s >>> 8) / 16777216 - 0.5) * 4;
+  }
+  return out;
+}
+
+describe('worker pool products', () => {
+  let pool: WorkerPool;
+  let threaded: KernelBackend;
+  let single: KernelBackend;
+  beforeAll(async () => {
+    // minWork 0: even tiny products are split, so every split path runs.
+    pool = await createWorkerPool({ threads: 3, minWork: 0 });
+    threaded = await createWasmBackend({ pool });
+    single = await createWasmBackend();
+  }, T);
+  afterAll(async () => {
+    await pool?.close();
+  }, T);
+
+  test('capabilities report the threads', () => {
+    expect(threaded.capabilities.threads).toBe(3);
+    expect(pool.threads).toBe(3);
+    expect(pool.kernels.shared).toBe(true);
+  });
+
+  test(
+    'W4, W8A8, int8 and float8 products are identical to the single-thread ones (bit for bit)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            n: fc.integer({ min: 1, max: 70 }),
+            k: fc.integer({ min: 1, max: 100 }),
+            m: fc.constantFrom(1, 2, 5),
+            block: fc.constantFrom(32, 64),
+            seed: fc.integer(),
+          }),
+          async ({ n, k, m, block, seed }) => {
+            const w = floats(n * k, seed);
+            const x = floats(m * k, seed + 1);
+            const shape = [n, k];
+            const q4 = quantize({ data: w, shape }, spec('int4', block), { blockShape: [1, block > k ? k : block] });
+            const w4 = {
+              dtype: 'int4' as const,
+              n,
+              k,
+              blockSize: block > k ? k : block,
+              data: q4.data as Uint8Array,
+              scales: q4.scales,
+            };
+            const a = Int8Array.from(x, (v) => Math.round(v * 30));
+            const w8 = { n, k, data: Int8Array.from(w, (v) => Math.round(v * 30)), scales: new Float32Array(n).fill(0.01) };
+            const q8 = quantize({ data: w, shape }, { ...spec('float8_e4m3fn', k), granularity: { type: 'per_channel', axis: 0 } });
+            const f8 = { n, k, blockSize: k, data: q8.data as Uint8Array, scales: q8.scales };
+            const aScales = Float32Array.of(0.02);
+            for (const b of [single, threaded]) void b;
+            const p = [single, threaded].map((b) => ({
+              w4: b.prepareW4(w4),
+              w8: b.prepareW8(w8),
+              f8: b.prepareF8(f8),
+            }));
+            try {
+              const [s, t] = [p[0]!, p[1]!];
+              expect(await threaded.matmulW4(t.w4, x, m)).toStrictEqual(await single.matmulW4(s.w4, x, m));
+              expect(await threaded.matmulW8A8(t.w8, a, m, aScales)).toStrictEqual(
+                await single.matmulW8A8(s.w8, a, m, aScales),
+              );
+              expect(await threaded.matmulInt8(t.w8, a, m)).toStrictEqual(await single.matmulInt8(s.w8, a, m));
+              expect(await threaded.matmulF8(t.f8, x, m)).toStrictEqual(await single.matmulF8(s.f8, x, m));
+            } finally {
+              for (const h of p) for (const v of Object.values(h)) v.release();
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+    },
+    T,
+  );
+
+  test(
+    'concurrent products on one pool do not mix rows',
+    async () => {
+      const n = 64;
+      const k = 96;
+      const w = floats(n * k, 5);
+      const q4 = quantize({ data: w, shape: [n, k] }, spec('int4', 32));
+      const w4 = { dtype: 'int4' as const, n, k, blockSize: 32, data: q4.data as Uint8Array, scales: q4.scales };
+      const pt = threaded.prepareW4(w4);
+      const ps = single.prepareW4(w4);
+      try {
+        const xs = [1, 2, 3, 4].map((i) => floats(3 * k, 100 + i));
+        const got = await Promise.all(xs.map((x) => threaded.matmulW4(pt, x, 3)));
+        for (let i = 0; i < xs.length; i++) expect(got[i]).toStrictEqual(await single.matmulW4(ps, xs[i]!, 3));
+      } finally {
+        pt.release();
+        ps.release();
+      }
+    },
+    T,
+  );
+
+  test(
+    'a trap in a worker rejects the run with KERNELS_WORKER_FAILED and the pool keeps working',
+    async () => {
+      // Pointers beyond the memory: every thread's share traps (out of bounds).
+      const far = pool.kernels.memory.buffer.byteLength + (1 << 20);
+      const error = await pool.run('gemm_i8', [far, far, far, 4, 64, 16], 64).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isQuantError(error) && error.code).toBe('KERNELS_WORKER_FAILED');
+      expect(pool.closed).toBe(false);
+      const w8 = { n: 16, k: 16, data: new Int8Array(256).fill(1), scales: new Float32Array(16).fill(1) };
+      const pw = threaded.prepareW8(w8);
+      expect(Array.from(await threaded.matmulInt8(pw, new Int8Array(16).fill(2), 1))).toEqual(new Array(16).fill(32));
+      pw.release();
+    },
+    T,
+  );
+});
+
+describe('worker pool lifecycle', () => {
+  test(
+    'close stops the pool: runs are refused, close is idempotent, the backend reports the error',
+    async () => {
+      const pool = await createWorkerPool({ threads: 2 });
+      try {
+        const backend = await createWasmBackend({ pool });
+        const w = backend.prepareW8({ n: 8, k: 16, data: new Int8Array(128), scales: new Float32Array(8).fill(1) });
+        await pool.close();
+        await pool.close();
+        expect(pool.closed).toBe(true);
+        const error = await pool.run('gemm_i8', [0, 0, 0, 1, 8, 16], 8).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isQuantError(error) && error.code).toBe('KERNELS_INVALID_ARGUMENT');
+        // Products too small to split still run on the calling thread? No: a closed pool refuses everything.
+        await expect(backend.matmulInt8(w, new Int8Array(16), 1)).rejects.toMatchObject({
+          code: 'KERNELS_INVALID_ARGUMENT',
+        });
+      } finally {
+        await pool.close();
+      }
+    },
+    T,
+  );
+
+  test('bad options are refused before any worker starts', async () => {
+    for (const threads of [0, -1, 1.5, 65, Number.NaN]) {
+      await expect(createWorkerPool({ threads })).rejects.toMatchObject({ code: 'KERNELS_INVALID_ARGUMENT' });
+    }
+    await expect(createWorkerPool({ minWork: -1 })).rejects.toMatchObject({ code: 'KERNELS_INVALID_ARGUMENT' });
+    const pool = await createWorkerPool({ threads: 1 });
+    try {
+      const other = await createWasmBackend();
+      await expect(
+        createWasmBackend({ pool, kernels: (other as unknown as { kernels?: never }).kernels ?? (await import('../src/index.js')).createWasmKernels() as never }),
+      ).rejects.toMatchObject({ code: 'KERNELS_INVALID_ARGUMENT' });
+    } finally {
+      await pool.close();
+    }
+  }, T);
+});
+
+// The whole conformance suite against a pool-backed backend (closing the pool after it).
+let conformancePool: WorkerPool | undefined;
+describeKernelConformance(
+  'wasm-simd, 2 threads',
+  async () => {
+    conformancePool = await createWorkerPool({ threads: 2, minWork: 0 });
+    const backend = await createWasmBackend({ pool: conformancePool });
+    return { ...backend, close: () => conformancePool!.close() };
+  },
+  { numRuns: 20 },
+);
