@@ -36,6 +36,20 @@ test('the written packages keep W8 within 0.5 points, W4 per-block-32 within 2, 
   }
 });
 
+test('QAT at W4 per-channel recovers at least half of what RTN lost, in the same int4 per-channel format', async () => {
+  const { rows } = await runDemo({ outDir: out, rows: ['float32', 'w4', 'w4_qat'], limit: 2000 });
+  const [float, rtn, qat] = rows as [DemoRow, DemoRow, DemoRow];
+  expect(qat.total).toBe(2000);
+  expect(qat.accuracy).toBeGreaterThanOrEqual(rtn.accuracy);
+  expect(qat.accuracy - rtn.accuracy).toBeGreaterThanOrEqual(0.5 * (float.accuracy - rtn.accuracy));
+  // same storage as RTN (int4 codes, one float32 scale per output channel), different codes
+  expect(qat.weightBytes).toBe(rtn.weightBytes);
+  const pkg = await readMlPackage(qat.file as string);
+  const compressed = listWeights(pkg).filter((w) => w.compression !== null);
+  expect(compressed.map((w) => w.name).sort()).toEqual(['conv1_weight', 'fc1_weight', 'fc2_weight']);
+  expect(qat.sqnrDb).not.toBe(rtn.sqnrDb);
+});
+
 test('W8A8 writes quantize / dequantize pairs that load back and keep accuracy', async () => {
   const { rows } = await runDemo({ outDir: out, rows: ['float32', 'w8a8', 'fp8'], limit: 2000 });
   const [float, w8a8, fp8] = rows as [DemoRow, DemoRow, DemoRow];

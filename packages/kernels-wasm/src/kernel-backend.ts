@@ -94,12 +94,7 @@ export interface KernelBackend {
    * view (the old one may be detached if the memory grew). On error the buffers' contents are unspecified.
    * @throws QuantError `KERNELS_SHAPE_MISMATCH` when a buffer has the wrong type or length, else as `quantize`.
    */
-  quantizeInto(
-    tensor: Tensor,
-    spec: QuantizationSpec,
-    out: QuantizeTarget,
-    options?: QuantizeOptions,
-  ): QuantizedTensor;
+  quantizeInto(tensor: Tensor, spec: QuantizationSpec, out: QuantizeTarget, options?: QuantizeOptions): QuantizedTensor;
   /** Dequantization, as `dequantize` of `@lowbit/kernels`. */
   dequantize(q: QuantizedTensor): Tensor;
   /** Validates 4-bit weights and makes them ready for {@link KernelBackend.matmulW4}. */

@@ -61,7 +61,8 @@ type Reply = { id: number; error?: string } | { type: 'ready' } | { type: 'init-
 
 /** Multiply-adds of a product call, from the export's arguments. */
 function workOf(kernel: ProductKernel, args: readonly number[], rows: number): number {
-  const [m, kp] = kernel === 'gemm_w4' ? [args[5], args[7]] : kernel === 'gemm_f8' ? [args[4], args[6]] : [args[3], args[5]];
+  const [m, kp] =
+    kernel === 'gemm_w4' ? [args[5], args[7]] : kernel === 'gemm_f8' ? [args[4], args[6]] : [args[3], args[5]];
   return (m ?? 0) * (kp ?? 0) * rows;
 }
 
@@ -194,7 +195,10 @@ export async function createWorkerPool(options: WorkerPoolOptions = {}): Promise
   } catch (e) {
     closed = true;
     await Promise.all(workers.map((w) => w.terminate()));
-    throw new QuantError('KERNELS_WORKER_FAILED', `createWorkerPool: a worker failed to start: ${(e as Error).message}`);
+    throw new QuantError(
+      'KERNELS_WORKER_FAILED',
+      `createWorkerPool: a worker failed to start: ${(e as Error).message}`,
+    );
   }
   for (const w of workers) w.idle(true);
 
@@ -238,7 +242,10 @@ export async function createWorkerPool(options: WorkerPoolOptions = {}): Promise
       }
       const results = await Promise.allSettled(remote);
       if (local !== undefined) {
-        throw new QuantError('KERNELS_WORKER_FAILED', `WorkerPool.run: the calling thread's share failed: ${String(local)}`);
+        throw new QuantError(
+          'KERNELS_WORKER_FAILED',
+          `WorkerPool.run: the calling thread's share failed: ${String(local)}`,
+        );
       }
       for (const r of results) if (r.status === 'rejected') throw r.reason;
     },

@@ -7,6 +7,7 @@ test('public API is exactly this list', async () => {
       "createKernelRegistry",
       "createWasmBackend",
       "createWasmKernels",
+      "createWorkerPool",
       "referenceBackend",
       "sharedMemorySupported",
       "wasmSimdSupported",

@@ -124,3 +124,48 @@ test('outside the SIMD kernels the path declines (the backend then runs the refe
   t.data[3] = Number.NaN;
   expect(wasmQuantize(k, t, spec('int8', 'symmetric'), { blockShape: [8, 8] })).toBeNull(); // NaN
 });
+
+test('computed parameters (fused range + quantize kernel): values on and next to ties of the computed scale', () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom(
+        spec('int8', 'symmetric'),
+        spec('int8', 'symmetric_with_clipping'),
+        spec('int8', 'asymmetric'),
+        spec('uint8', 'symmetric'),
+        spec('uint8', 'asymmetric'),
+        spec('int4', 'asymmetric'),
+        spec('uint4', 'symmetric'),
+      ),
+      fc.float({ min: Math.fround(1e-3), max: 1e3, noNaN: true }),
+      fc.float({ min: 0, max: 1, noNaN: true }),
+      fc.array(fc.integer({ min: -300, max: 300 }), { minLength: 1, maxLength: 50 }),
+      (s, amax, ratio, js) => {
+        const rows = 3;
+        const cols = 80;
+        const data = new Float32Array(rows * cols);
+        // Row r spans [lo, hi]: its scale is fixed by those two elements; the others sit at (j + 1/2) s and one
+        // float32 ulp either side, clamped into [lo, hi] so that they do not change the range.
+        for (let r = 0; r < rows; r++) {
+          const hi = Math.fround(amax * (r + 1));
+          const lo = Math.fround(-hi * ratio);
+          const row = { data: Float32Array.of(lo, hi), shape: [1, 2] };
+          const scale = quantize(row, s, { blockShape: [1, 2] }).scales[0] as number;
+          data[r * cols] = lo;
+          data[r * cols + 1] = hi;
+          for (let c = 2; c < cols; c++) {
+            const j = js[c % js.length] as number;
+            const tie = Math.fround((j + 0.5) * scale);
+            const x = Math.fround(tie * (1 + ((c % 3) - 1) * 2 ** -23));
+            data[r * cols + c] = Math.min(hi, Math.max(lo, x));
+          }
+        }
+        const t = { data, shape: [rows, cols] };
+        const q = wasmQuantize(k, t, s, { blockShape: [1, cols] });
+        expect(q).not.toBeNull();
+        expect(q).toStrictEqual(quantize(t, s, { blockShape: [1, cols] }));
+      },
+    ),
+    { numRuns: 150 },
+  );
+});

@@ -3,7 +3,7 @@ import { quantize } from '@lowbit/kernels';
 import type { QuantizationSpec } from '@lowbit/spec';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createWasmBackend, createWorkerPool, sharedMemorySupported } from '../src/index.js';
+import { createWasmBackend, createWasmKernels, createWorkerPool, sharedMemorySupported } from '../src/index.js';
 import type { KernelBackend, WorkerPool } from '../src/index.js';
 import { describeKernelConformance } from '../src/testing/index.js';
 
@@ -66,22 +66,28 @@ describe('worker pool products', () => {
           async ({ n, k, m, block, seed }) => {
             const w = floats(n * k, seed);
             const x = floats(m * k, seed + 1);
-            const shape = [n, k];
-            const q4 = quantize({ data: w, shape }, spec('int4', block), { blockShape: [1, block > k ? k : block] });
+            const bytes = Uint8Array.from(floats(n * k, seed + 2), (v) => Math.floor((v + 2) * 63.9));
+            const blocks = n * Math.ceil(k / block);
+            const blockScales = Float32Array.from(floats(blocks, seed + 3), (v) => Math.abs(v) + 0.01);
             const w4 = {
               dtype: 'int4' as const,
               n,
               k,
-              blockSize: block > k ? k : block,
-              data: q4.data as Uint8Array,
-              scales: q4.scales,
+              blockSize: block,
+              data: bytes.subarray(0, Math.ceil((n * k) / 2)),
+              scales: blockScales,
             };
             const a = Int8Array.from(x, (v) => Math.round(v * 30));
-            const w8 = { n, k, data: Int8Array.from(w, (v) => Math.round(v * 30)), scales: new Float32Array(n).fill(0.01) };
-            const q8 = quantize({ data: w, shape }, { ...spec('float8_e4m3fn', k), granularity: { type: 'per_channel', axis: 0 } });
-            const f8 = { n, k, blockSize: k, data: q8.data as Uint8Array, scales: q8.scales };
+            const w8 = {
+              n,
+              k,
+              data: Int8Array.from(w, (v) => Math.round(v * 30)),
+              scales: new Float32Array(n).fill(0.01),
+            };
+            // float8 codes, NaN codes (0x7F / 0xFF) moved to the largest finite ones.
+            const codes = bytes.map((c) => ((c & 0x7f) === 0x7f ? c - 1 : c));
+            const f8 = { n, k, blockSize: block, data: codes, scales: blockScales };
             const aScales = Float32Array.of(0.02);
-            for (const b of [single, threaded]) void b;
             const p = [single, threaded].map((b) => ({
               w4: b.prepareW4(w4),
               w8: b.prepareW8(w8),
@@ -164,7 +170,7 @@ describe('worker pool lifecycle', () => {
           (e: unknown) => e,
         );
         expect(isQuantError(error) && error.code).toBe('KERNELS_INVALID_ARGUMENT');
-        // Products too small to split still run on the calling thread? No: a closed pool refuses everything.
+        // Even a product too small to split is refused once the pool is closed.
         await expect(backend.matmulInt8(w, new Int8Array(16), 1)).rejects.toMatchObject({
           code: 'KERNELS_INVALID_ARGUMENT',
         });
@@ -175,21 +181,25 @@ describe('worker pool lifecycle', () => {
     T,
   );
 
-  test('bad options are refused before any worker starts', async () => {
-    for (const threads of [0, -1, 1.5, 65, Number.NaN]) {
-      await expect(createWorkerPool({ threads })).rejects.toMatchObject({ code: 'KERNELS_INVALID_ARGUMENT' });
-    }
-    await expect(createWorkerPool({ minWork: -1 })).rejects.toMatchObject({ code: 'KERNELS_INVALID_ARGUMENT' });
-    const pool = await createWorkerPool({ threads: 1 });
-    try {
-      const other = await createWasmBackend();
-      await expect(
-        createWasmBackend({ pool, kernels: (other as unknown as { kernels?: never }).kernels ?? (await import('../src/index.js')).createWasmKernels() as never }),
-      ).rejects.toMatchObject({ code: 'KERNELS_INVALID_ARGUMENT' });
-    } finally {
-      await pool.close();
-    }
-  }, T);
+  test(
+    'bad options are refused before any worker starts',
+    async () => {
+      for (const threads of [0, -1, 1.5, 65, Number.NaN]) {
+        await expect(createWorkerPool({ threads })).rejects.toMatchObject({ code: 'KERNELS_INVALID_ARGUMENT' });
+      }
+      await expect(createWorkerPool({ minWork: -1 })).rejects.toMatchObject({ code: 'KERNELS_INVALID_ARGUMENT' });
+      const pool = await createWorkerPool({ threads: 1 });
+      try {
+        // A pool brings its own kernels: other kernels alongside it are refused.
+        await expect(createWasmBackend({ pool, kernels: await createWasmKernels() })).rejects.toMatchObject({
+          code: 'KERNELS_INVALID_ARGUMENT',
+        });
+      } finally {
+        await pool.close();
+      }
+    },
+    T,
+  );
 });
 
 // The whole conformance suite against a pool-backed backend (closing the pool after it).

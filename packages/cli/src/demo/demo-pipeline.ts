@@ -27,9 +27,10 @@ import type { QuantizationConfig, QuantizationSpec, QuantizedTensor } from '@low
 import { gptqQuantizePackage } from '../gptq-package.js';
 import { fixed, formatTable } from '../format-table.js';
 import { DEMO_MODEL, findDemoData } from './demo-data.js';
+import { qatFineTuneClassifier } from './qat-finetune.js';
 
 /** The rows of the table, in order. */
-export const DEMO_ROWS = ['float32', 'w8', 'w4', 'w4_per_block', 'w4_gptq', 'w8a8', 'fp8'] as const;
+export const DEMO_ROWS = ['float32', 'w8', 'w4', 'w4_per_block', 'w4_gptq', 'w4_qat', 'w8a8', 'fp8'] as const;
 /** One row id. */
 export type DemoRowId = (typeof DEMO_ROWS)[number];
 
@@ -120,6 +121,7 @@ const LABELS: Readonly<Record<DemoRowId, string>> = {
   w4: 'W4 per-channel',
   w4_per_block: 'W4 per-block-32',
   w4_gptq: 'W4 per-channel GPTQ',
+  w4_qat: 'W4 per-channel QAT',
   w8a8: 'W8A8',
   fp8: 'float8_e4m3fn',
 };
@@ -220,6 +222,21 @@ async function produce(ctx: Context, id: DemoRowId): Promise<Produced> {
         `calibrated on ${ctx.calib.images.count} training images, sequential over ${result.layers.length} layers`,
       );
       return { config: 'int4 per-channel', workflow: 'GPTQ (preset w4)', pkg: compress(ctx, tensors), notes };
+    }
+    case 'w4_qat': {
+      const result = await qatFineTuneClassifier(ctx.pkg, ctx.calib.images, ctx.calib.labels, allWeights('w4'), {
+        onProgress: (step, total) => ctx.progress(`QAT step ${step}/${total}`),
+      });
+      notes.push(
+        `fine-tuned ${result.steps} steps of 64 on ${ctx.calib.images.count} training images, distilling the float ` +
+          `model (loss vs labels ${result.firstLoss.toFixed(3)} -> ${result.lastLoss.toFixed(3)}), LSQ scales`,
+      );
+      return {
+        config: 'int4 per-channel',
+        workflow: 'QAT (fake-quant fine-tuning, STE/LSQ)',
+        pkg: compress(ctx, result.tensors),
+        notes,
+      };
     }
     case 'w8a8': {
       const config = getPreset('w8a8');

@@ -8,10 +8,11 @@ import type { MlPackage } from '@lowbit/io-mlpackage';
 import { loadProgram, runProgram } from '@lowbit/mil-eval';
 import type { IdxImages, MilTensor } from '@lowbit/mil-eval';
 import { prepare } from '@lowbit/qat';
-import type { FakeQuantizer, QatMilestones, ScaleLearning } from '@lowbit/qat';
+import type { QatMilestones, ScaleLearning } from '@lowbit/qat';
 import type { QuantizationConfig, QuantizedTensor } from '@lowbit/spec';
 import { createRandom } from '../seeded-random.js';
 import {
+  CLASSIFIER_CLASSES,
   CLASSIFIER_IMAGE_SIDE,
   CLASSIFIER_PARAM_SHAPES,
   classifierBackward,
@@ -37,7 +38,10 @@ export interface QatFineTuneOptions {
   readonly learning?: ScaleLearning;
   /** QAT schedule. @defaultValue `[0, 0, 1, -1]`: observe the float weights once, then learn the scales */
   readonly milestones?: QatMilestones;
-  /** Weight of the float model's predictions (knowledge distillation) against the labels in the loss, in [0, 1]. @defaultValue 0 */
+  /**
+   * Weight `d` of the float model's predictions against the labels in the training targets, in [0, 1]:
+   * `d = 1` distils the float model (labels unused), `d = 0` trains on the labels. @defaultValue 1
+   */
   readonly distillation?: number;
   /** Seed of the data order. @defaultValue 2025 */
   readonly seed?: number;
@@ -51,7 +55,7 @@ export interface QatFineTuneResult {
   readonly tensors: Map<string, QuantizedTensor>;
   /** Training steps run. */
   readonly steps: number;
-  /** Mean training loss of the first and of the last epoch. */
+  /** Mean cross-entropy against the labels of the fake-quantized model in the first and in the last epoch. */
   readonly firstLoss: number;
   readonly lastLoss: number;
 }
@@ -63,6 +67,7 @@ interface ParamNames {
   readonly fc2W: string;
 }
 
+const CLASSES = CLASSIFIER_CLASSES;
 const WEIGHT_KEYS = ['convW', 'fc1W', 'fc2W'] as const;
 type WeightKey = (typeof WEIGHT_KEYS)[number];
 const BIAS_OF: Readonly<Record<WeightKey, keyof ClassifierParams>> = { convW: 'convB', fc1W: 'fc1B', fc2W: 'fc2B' };
@@ -80,11 +85,22 @@ async function readClassifier(pkg: MlPackage): Promise<{ params: ClassifierParam
   const where = 'qatFineTuneClassifier';
   const layers: { opName: string; opType: string; weight?: MilTensor; bias?: MilTensor }[] = [];
   const program = await loadProgram(pkg);
-  const input = program.inputs[0]?.name ?? 'image';
   const side = CLASSIFIER_IMAGE_SIDE;
+  const input = program.inputs[0];
+  if (
+    program.inputs.length !== 1 ||
+    input === undefined ||
+    shapeText(input.shape.slice(1)) !== shapeText([1, side, side])
+  ) {
+    throw new QuantError(
+      'CLI_USAGE',
+      `${where}: the QAT row fine-tunes the bundled classifier (one image input [N, 1, ${side}, ${side}]); this ` +
+        `model's inputs are ${program.inputs.map((i) => `${i.name} ${shapeText(i.shape)}`).join(', ') || 'none'}`,
+    );
+  }
   runProgram(
     program,
-    { [input]: { data: new Float32Array(side * side), shape: [1, 1, side, side] } },
+    { [input.name]: { data: new Float32Array(side * side), shape: [1, 1, side, side] } },
     {
       onOp: (e) => {
         if (e.type !== 'conv' && e.type !== 'linear') return;
@@ -136,13 +152,39 @@ async function readClassifier(pkg: MlPackage): Promise<{ params: ClassifierParam
   return { params, names: names as ParamNames };
 }
 
+/** Softmax of the float model's logits for every image, `[count, classes]` (the distillation targets). */
+function teacherProbabilities(params: ClassifierParams, images: IdxImages, batch: number): Float32Array {
+  const ws = createClassifierWorkspace(batch);
+  const out = new Float32Array(images.count * CLASSES);
+  const index = Int32Array.from({ length: images.count }, (_, i) => i);
+  for (let off = 0; off < images.count; off += batch) {
+    const n = Math.min(batch, images.count - off);
+    classifierForward(ws, params, images.data, index, n, off);
+    for (let b = 0; b < n; b++) {
+      let mx = -Infinity;
+      for (let o = 0; o < CLASSES; o++) mx = Math.max(mx, ws.logits[b * CLASSES + o] as number);
+      let sum = 0;
+      for (let o = 0; o < CLASSES; o++) sum += Math.exp((ws.logits[b * CLASSES + o] as number) - mx);
+      for (let o = 0; o < CLASSES; o++)
+        out[(off + b) * CLASSES + o] = Math.exp((ws.logits[b * CLASSES + o] as number) - mx) / sum;
+    }
+  }
+  return out;
+}
+
+function checkOption(where: string, name: string, value: number, ok: boolean, valid: string): void {
+  if (!ok) throw new QuantError('CLI_USAGE', `${where}: ${name} ${value} is invalid; it must be ${valid}`);
+}
+
 /**
- * Quantization-aware fine-tuning of the bundled classifier: starts from the package's float weights, trains
- * them with Adam on `images` / `labels` while every forward pass uses the fake-quantized weights (@lowbit/qat:
- * straight-through gradients, LSQ scales when `learning` is `'lsq'`, observers per the milestones), biases
- * fixed, then quantizes the trained weights with the learned parameters (`session.finalize()`).
- * Deterministic: the data order comes from a seeded generator.
- * @throws QuantError `CLI_USAGE` when the package is not the bundled classifier's architecture.
+ * Quantization-aware fine-tuning of the bundled classifier: starts from the package's float weights and trains
+ * them with Adam while every forward pass uses the fake-quantized weights (@lowbit/qat: straight-through
+ * gradients, LSQ scales when `learning` is `'lsq'`, observers per the milestones); biases stay fixed. The loss
+ * is the cross-entropy against `(1 - d) * labels + d * float-model predictions` (`d = distillation`). Then
+ * `session.finalize()` quantizes the trained weights with the learned parameters. Deterministic: the data order
+ * comes from a seeded generator.
+ * @throws QuantError `CLI_USAGE` when the package is not the bundled classifier's architecture, the config
+ * leaves a layer weight in float, or an option is out of range.
  */
 export async function qatFineTuneClassifier(
   pkg: MlPackage,
@@ -164,6 +206,18 @@ export async function qatFineTuneClassifier(
   const lr = options.learningRate ?? 2e-4;
   const scaleLr = options.scaleLearningRate ?? 1e-4;
   const learning = options.learning ?? 'lsq';
+  const distill = options.distillation ?? 1;
+  checkOption(where, 'epochs', epochs, Number.isSafeInteger(epochs) && epochs >= 1, 'an integer >= 1');
+  checkOption(
+    where,
+    'batchSize',
+    batch,
+    Number.isSafeInteger(batch) && batch >= 1 && batch <= images.count,
+    `an integer from 1 to the ${images.count} images`,
+  );
+  checkOption(where, 'learningRate', lr, lr >= 0 && lr < Infinity, 'a finite number >= 0');
+  checkOption(where, 'scaleLearningRate', scaleLr, scaleLr >= 0 && scaleLr < Infinity, 'a finite number >= 0');
+  checkOption(where, 'distillation', distill, distill >= 0 && distill <= 1, 'in [0, 1]');
   const rng = createRandom(options.seed ?? 2025);
 
   const { params: master, names } = await readClassifier(pkg);
@@ -183,20 +237,14 @@ export async function qatFineTuneClassifier(
     if (fq === undefined) {
       throw new QuantError(
         'CLI_USAGE',
-        `${where}: the config leaves ${names[key]} in float (${session.skipped.get(names[key]) ?? 'no rule'}); quantize every layer weight`,
+        `${where}: the config leaves ${names[key]} in float (${session.skipped.get(names[key]) ?? 'no rule'}); ` +
+          `the QAT row quantizes every layer weight (use minSize: 0)`,
       );
     }
     return fq;
-  }) as [FakeQuantizer, FakeQuantizer, FakeQuantizer];
+  });
 
-  const distill = options.distillation ?? 0;
-  const teacher: ClassifierParams = {
-    ...master,
-    convW: master.convW.slice(),
-    fc1W: master.fc1W.slice(),
-    fc2W: master.fc2W.slice(),
-  };
-  const teacherWs = createClassifierWorkspace(batch);
+  const targets = distill > 0 ? teacherProbabilities(master, images, batch) : null;
   const ws = createClassifierWorkspace(batch);
   const grads = zeroClassifierParams();
   const adam = createAdam(WEIGHT_KEYS.map((k) => master[k]));
@@ -216,22 +264,28 @@ export async function qatFineTuneClassifier(
     }
     let loss = 0;
     for (let s = 0; s < stepsPerEpoch; s++) {
+      const off = s * batch;
       session.step();
-      const q = WEIGHT_KEYS.map((key, i) => (quantizers[i] as FakeQuantizer).forward(tensorOf(key)).data);
+      const q = quantizers.map((fq, i) => fq.forward(tensorOf(WEIGHT_KEYS[i] as WeightKey)).data);
       const fake: ClassifierParams = { ...master, convW: q[0]!, fc1W: q[1]!, fc2W: q[2]! };
-      classifierForward(ws, fake, images.data, order, batch, s * batch);
-      loss += softmaxCrossEntropy(ws, labels, order, batch, s * batch);
-      if (distill > 0) {
-        classifierForward(teacherWs, teacher, images.data, order, batch, s * batch);
-        softmaxCrossEntropy(teacherWs, labels, order, batch, s * batch);
-        // teacherWs.dlogits = (p_t - onehot) / n, ws.dlogits = (p_s - onehot) / n:
-        // (p_s - (1 - a) onehot - a p_t) / n = ws.dlogits - a * teacherWs.dlogits
-        for (let i = 0; i < batch * 10; i++)
-          ws.dlogits[i] = (ws.dlogits[i] as number) - distill * (teacherWs.dlogits[i] as number);
+      classifierForward(ws, fake, images.data, order, batch, off);
+      loss += softmaxCrossEntropy(ws, labels, order, batch, off);
+      if (targets !== null) {
+        // dlogits = (p - onehot) / batch; mixing the targets makes it (p - (1 - d) onehot - d p_float) / batch.
+        for (let b = 0; b < batch; b++) {
+          const img = order[off + b] as number;
+          const y = labels[img] as number;
+          for (let o = 0; o < CLASSES; o++) {
+            const i = b * CLASSES + o;
+            ws.dlogits[i] =
+              (ws.dlogits[i] as number) +
+              (distill * ((o === y ? 1 : 0) - (targets[img * CLASSES + o] as number))) / batch;
+          }
+        }
       }
       classifierBackward(ws, fake, grads, batch);
-      const inputGrads = WEIGHT_KEYS.map((key, i) => {
-        const fq = quantizers[i] as FakeQuantizer;
+      const inputGrads = quantizers.map((fq, i) => {
+        const key = WEIGHT_KEYS[i] as WeightKey;
         const g = fq.backward(grads[key], tensorOf(key));
         if (learning !== 'none') fq.applyGradients(g, scaleLr);
         return g.input;

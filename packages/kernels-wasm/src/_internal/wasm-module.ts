@@ -22,8 +22,23 @@ export interface KernelExports {
     zps: number,
     qmin: number,
     qmax: number,
+    unsigned: number,
     out: number,
   ): void;
+  quant_rows(
+    x: number,
+    nchunks: number,
+    chunk: number,
+    qmin: number,
+    qmax: number,
+    zsym: number,
+    asym: number,
+    out: number,
+    oscales: number,
+    ozps: number,
+    omin: number,
+    omax: number,
+  ): number;
   dequant_int(
     q: number,
     nchunks: number,

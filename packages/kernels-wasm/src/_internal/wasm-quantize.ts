@@ -307,6 +307,120 @@ function validZeroPoints(zps: Int32Array | undefined, n: number): boolean {
   return true;
 }
 
+/**
+ * The one-pass quantization with computed parameters (integer dtypes, float32 scales, no range pins): per tile one
+ * `quant_rows` call computes each block's range, parameters and codes while the block is in L1. Afterwards the
+ * parameters are checked against `qparamsFromRange` (the reference's own function, over all blocks at once) and the
+ * tiles of any block whose parameters differ (constant blocks, for one) are quantized again with the right ones.
+ * Returns the parameters, or null on non-finite input.
+ */
+function quantizeRows(
+  k: WasmKernels,
+  s: Scratch,
+  src: Source,
+  layout: Layout,
+  gs: readonly Group[],
+  facts: SpecFacts,
+  spec: QuantizationSpec,
+  blockShape: readonly number[],
+  data: Int8Array | Uint8Array,
+  outAddress: number,
+): QParams | null {
+  const { info, qmin, qmax } = facts;
+  const n = layout.numBlocks;
+  const chunk = layout.chunk;
+  const params = k.alloc(16 * n);
+  try {
+    const pScales = params;
+    const pZps = params + 4 * n;
+    const pMin = params + 8 * n;
+    const pMax = params + 12 * n;
+    const asym = spec.qscheme === 'asymmetric' ? 1 : 0;
+    const direct = outAddress >= 0 && info.bits === 8;
+    const signedBytes = data instanceof Int8Array;
+    for (let gi = 0; gi < gs.length; gi++) {
+      const g = gs[gi]!;
+      const ptr = src.piece(g.start, g.length, s.x);
+      const codes = direct ? outAddress + g.start : s.codes;
+      const at = 4 * g.c0;
+      const bad = k.exports.quant_rows(
+        ptr,
+        g.chunks,
+        chunk,
+        qmin,
+        qmax,
+        facts.implicitZeroPoint,
+        asym,
+        codes,
+        pScales + at,
+        pZps + at,
+        pMin + at,
+        pMax + at,
+      );
+      if (bad !== 0) return null;
+      storeCodes(k, s, info.bits, direct, signedBytes, data, outAddress, g.start, g.length);
+    }
+    const min = k.f32(pMin, n).slice();
+    const max = k.f32(pMax, n).slice();
+    let x: Float32Array | undefined;
+    for (let b = 0; b < n; b++) {
+      if (min[b] === 0 || max[b] === 0) {
+        x ??= src.view();
+        min[b] = fixZeroSign(min[b] as number, x, b * chunk, chunk);
+        max[b] = fixZeroSign(max[b] as number, x, b * chunk, chunk);
+      }
+    }
+    const qp = qparamsFromRange(min, max, spec, blockShape);
+    if (!validScales(qp.scales, n, MIN_INT_SCALE)) return null;
+    // Tiles holding a block whose parameters differ from the reference's are quantized again.
+    const wScales = k.f32(pScales, n);
+    const wZps = k.i32(pZps, n);
+    const zps = qp.zeroPoints;
+    for (let gi = 0; gi < gs.length; gi++) {
+      const g = gs[gi]!;
+      let same = true;
+      for (let b = g.c0; b < g.c0 + g.chunks && same; b++) {
+        same = wScales[b] === qp.scales[b] && wZps[b] === (zps ? (zps[b] as number) : 0);
+      }
+      if (same) continue;
+      k.f32(s.scales, g.chunks).set(qp.scales.subarray(g.c0, g.c0 + g.chunks));
+      const z = k.i32(s.zps, g.chunks);
+      if (zps) z.set(zps.subarray(g.c0, g.c0 + g.chunks));
+      else z.fill(0);
+      const ptr = src.piece(g.start, g.length, s.x);
+      const codes = direct ? outAddress + g.start : s.codes;
+      k.exports.quant_int_fx(ptr, g.chunks, chunk, s.scales, s.zps, qmin, qmax, info.unsigned ? 1 : 0, codes);
+      storeCodes(k, s, info.bits, direct, signedBytes, data, outAddress, g.start, g.length);
+    }
+    return qp;
+  } finally {
+    k.free(params);
+  }
+}
+
+/** Moves a tile's codes from the scratch area to the output (packing 4-bit codes), unless written in place. */
+function storeCodes(
+  k: WasmKernels,
+  s: Scratch,
+  bits: 4 | 8,
+  direct: boolean,
+  signedBytes: boolean,
+  data: Int8Array | Uint8Array,
+  outAddress: number,
+  start: number,
+  length: number,
+): void {
+  if (bits === 4) {
+    if (outAddress >= 0) k.exports.pack4(s.codes, length, outAddress + start / 2);
+    else {
+      k.exports.pack4(s.codes, length, s.packed);
+      data.set(k.u8(s.packed, Math.ceil(length / 2)), start / 2);
+    }
+  } else if (!direct) {
+    data.set(signedBytes ? k.i8(s.codes, length) : k.u8(s.codes, length), start);
+  }
+}
+
 /** WASM quantize, or null. With `target`, codes and scales are written into its buffers (checked by the caller). */
 export function wasmQuantize(
   k: WasmKernels,
@@ -357,10 +471,19 @@ export function wasmQuantize(
   const src = new Source(k, tensor.data);
   const s = new Scratch(k);
   const fused = !given && !info.float;
+  // The one-pass path: range, parameters and codes per block in one WebAssembly call per tile.
+  const rows =
+    fused && spec.floatRange === undefined && (spec.scaleDtype ?? 'float32') === 'float32' && layout.chunk <= TILE;
   try {
+    if (rows) {
+      const qp = quantizeRows(k, s, src, layout, gs, facts, spec, blockShape, data, outAddress);
+      if (!qp) return null;
+      scales.set(qp.scales);
+      computedZeroPoints = qp.zeroPoints;
+    }
     const perTile = TILE / MIN_CHUNK;
     const ranges = given ? undefined : { min: new Float32Array(perTile), max: new Float32Array(perTile) };
-    for (let gi = 0; gi < gs.length; gi++) {
+    for (let gi = 0; gi < (rows ? 0 : gs.length); gi++) {
       const g = gs[gi]!;
       const single = g.length <= TILE;
       // One staging copy per tile: the range pass and the quantize pass read the same (L2-resident) tile.
@@ -405,7 +528,17 @@ export function wasmQuantize(
           if (k.exports.quant_e4m3(ptr, chunks, chunk, s.scales, codes) !== 0) return null;
         } else if (fused) {
           // The range pass has found the input finite and zero points come from qparamsFromRange.
-          k.exports.quant_int_fx(ptr, chunks, chunk, s.scales, s.zps, facts.qmin, facts.qmax, codes);
+          k.exports.quant_int_fx(
+            ptr,
+            chunks,
+            chunk,
+            s.scales,
+            s.zps,
+            facts.qmin,
+            facts.qmax,
+            info.unsigned ? 1 : 0,
+            codes,
+          );
         } else {
           const bad = k.exports.quant_int(
             ptr,
@@ -445,7 +578,8 @@ export function wasmQuantize(
     scales,
   };
   if (!info.float) {
-    if (!given) zeroPoints = computedZeroPoints && computedZeroPoints.some((z) => z !== 0) ? computedZeroPoints : undefined;
+    if (!given)
+      zeroPoints = computedZeroPoints && computedZeroPoints.some((z) => z !== 0) ? computedZeroPoints : undefined;
     if (zeroPoints !== undefined || facts.implicitZeroPoint !== 0) {
       const zp = zeroPoints ?? new Int32Array(n).fill(facts.implicitZeroPoint);
       if (target?.zeroPoints) {

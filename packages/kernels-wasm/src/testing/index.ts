@@ -201,7 +201,7 @@ export function describeKernelConformance(
       );
     });
 
-    test('quantizeInto writes exactly what quantize returns into the caller\'s buffers', () => {
+    test("quantizeInto writes exactly what quantize returns into the caller's buffers", () => {
       fc.assert(
         fc.property(caseArb([...QUANT_DTYPES, ...OTHER_DTYPES]), fc.boolean(), (c, withZeroPoints) => {
           const expected = outcome(() => quantize(c.tensor, c.spec, { blockShape: c.blockShape }));

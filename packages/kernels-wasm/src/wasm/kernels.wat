@@ -18,7 +18,7 @@
   ;; range(x, nchunks, chunk, omin, omax) -> nonFinite
   ;; Per chunk c: omin[c] = min, omax[c] = max of the chunk's float32 values. Returns 1 when any value is NaN
   ;; or infinite (the caller then takes the reference path), else 0.
-  (func (export "range") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $omin i32) (param $omax i32)
+  (func $range (export "range") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $omin i32) (param $omax i32)
     (result i32)
     (local $c i32) (local $p i32) (local $end i32) (local $vend i32)
     (local $mn0 v128) (local $mx0 v128) (local $mn1 v128) (local $mx1 v128) (local $bad v128)
@@ -213,69 +213,84 @@
         (br $chunks)))
     (f32.ne (local.get $badf) (local.get $badf)))
 
+  ;; Loop-invariant vectors of quant_int_fx, kept in globals: V8's optimizer would otherwise recompute values held
+  ;; in locals (a division, conversions, splats) inside the inner loop. A global is one load there.
+  (global $fx_inv (mut v128) (v128.const i32x4 0 0 0 0))
+  (global $fx_mag (mut v128) (v128.const i32x4 0 0 0 0))
+  (global $fx_off (mut v128) (v128.const i32x4 0 0 0 0))
+  (global $fx_frac (mut v128) (v128.const i32x4 0 0 0 0))
+  (global $fx_lo8 (mut v128) (v128.const i32x4 0 0 0 0))
+  (global $fx_hi8 (mut v128) (v128.const i32x4 0 0 0 0))
+  (global $fx_flip (mut v128) (v128.const i32x4 0 0 0 0))
+
   ;; ---------------------------------------------------------------------------------------------------------
-  ;; quant_int_fx(x, nchunks, chunk, scales, zps, qmin, qmax, out)
-  ;; The codes of quant_int, for input the caller has already found finite (with `range`) and zero points within
-  ;; [qmin, qmax]. Fewer float operations per element than quant_int:
-  ;; - v = x * fl32(1 / s) is clamped to the integer bounds [qmin - z, qmax - z] first (for integer bounds,
-  ;;   clamp(rne(v)) = rne(clamp(v))), so |v| < 384 and nothing saturates later;
-  ;; - v + 1536 + z lies in [1024, 2048), where float32 values sit on the 2^-13 grid: its bits minus a constant
-  ;;   give t = round(2^13 (v + z)) + 2^12 as an integer, so t >> 13 is the code (rounded half up) and its low byte
-  ;;   is the stored code byte, signed or unsigned alike;
-  ;; - the float32 error of v (below 2^-23 * 384 = 4.6e-5) plus the grid rounding (2^-14) stays below 2^-13, so the
+  ;; quant_int_fx(x, nchunks, chunk, scales, zps, qmin, qmax, unsigned, out)
+  ;; The codes of quant_int, for parameters from qparamsFromRange over the same input: the input is finite (the
+  ;; caller has run `range` on it), z lies in [qmin, qmax], |x / s| <= 384 and |x / s + z| < 512 (the parameters map the block's
+  ;; range into [qmin - 1/2, qmax + 1/2], give or take float32 rounding). Fewer operations per element than quant_int:
+  ;; - v + 1536 + z (v = x * fl32(1 / s)) lies in [1024, 2048), where float32 values sit on the 2^-13 grid: its bits
+  ;;   minus a constant give t = round(2^13 (v + z)) + 2^12 (- 2^20 for unsigned bytes) as an integer, and t >> 13
+  ;;   is the code (rounded half up; minus 128 for unsigned bytes);
+  ;; - saturating narrows and an i8x16 min / max clamp the codes to [qmin, qmax], an xor flips unsigned bytes back;
+  ;; - the float32 error of v (below 2^-23 * 384 = 4.6e-5) plus the grid rounding (2^-14) stays below 2^-13, so a
   ;;   code can only differ from the float64 reference when t's 13 fraction bits are all zero (within 2^-13 of a
   ;;   tie); such groups of 16 are redone in float64.
-  (func (export "quant_int_fx") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $scales i32)
-    (param $zps i32) (param $qmin i32) (param $qmax i32) (param $out i32)
+  (func $quant_int_fx (export "quant_int_fx") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $scales i32)
+    (param $zps i32) (param $qmin i32) (param $qmax i32) (param $uns i32) (param $out i32)
     (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $vend i32) (local $z i32) (local $stop i32)
+    (local $bias i32)
     (local $s f32) (local $s64 f64) (local $e f64) (local $lo f64) (local $hi f64)
-    (local $inv v128) (local $vlo v128) (local $vhi v128) (local $mag v128) (local $absm v128) (local $byte v128)
-    (local $tie v128)
-    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
-    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local.set $p (local.get $x))
     (local.set $o (local.get $out))
-    (local.set $absm (v128.const i32x4 0x44bff000 0x44bff000 0x44bff000 0x44bff000))
-    (local.set $byte (v128.const i32x4 255 255 255 255))
-    (local.set $tie (v128.const i32x4 8191 8191 8191 8191))
+    (local.set $bias (select (i32.const 128) (i32.const 0) (local.get $uns)))
+    (global.set $fx_off (i32x4.splat (i32.add (i32.const 0x44bff000) (i32.shl (local.get $bias) (i32.const 13)))))
+    (global.set $fx_frac (v128.const i32x4 8191 8191 8191 8191))
+    (global.set $fx_lo8 (i8x16.splat (i32.sub (local.get $qmin) (local.get $bias))))
+    (global.set $fx_hi8 (i8x16.splat (i32.sub (local.get $qmax) (local.get $bias))))
+    (global.set $fx_flip (i8x16.splat (local.get $bias)))
     (block $done
       (loop $chunks
         (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
         (local.set $s (f32.load (i32.add (local.get $scales) (i32.shl (local.get $c) (i32.const 2)))))
         (local.set $z (i32.load (i32.add (local.get $zps) (i32.shl (local.get $c) (i32.const 2)))))
         (local.set $s64 (f64.promote_f32 (local.get $s)))
-        (local.set $inv (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
+        (global.set $fx_inv (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
         (local.set $lo (f64.convert_i32_s (i32.sub (local.get $qmin) (local.get $z))))
         (local.set $hi (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $z))))
-        (local.set $vlo (f32x4.splat (f32.demote_f64 (local.get $lo))))
-        (local.set $vhi (f32x4.splat (f32.demote_f64 (local.get $hi))))
-        (local.set $mag (f32x4.splat (f32.convert_i32_s (i32.add (i32.const 1536) (local.get $z)))))
+        (global.set $fx_mag (f32x4.splat (f32.convert_i32_s (i32.add (i32.const 1536) (local.get $z)))))
         (local.set $end (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
         (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $chunk) (i32.const -16)) (i32.const 2))))
         (block $b16
           (loop $l16
             (br_if $b16 (i32.ge_u (local.get $p) (local.get $vend)))
-            ;; t = 2^13 (v + z) + 2^12 as an integer: the float32 bits of v + 1536 + z lie on the 2^-13 grid.
-            (local.set $r0 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (v128.load (local.get $p)) (local.get $inv)) (local.get $vlo)) (local.get $vhi)) (local.get $mag)) (local.get $absm)))
-            (local.set $r1 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (v128.load offset=16 (local.get $p)) (local.get $inv)) (local.get $vlo)) (local.get $vhi)) (local.get $mag)) (local.get $absm)))
-            (local.set $r2 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (v128.load offset=32 (local.get $p)) (local.get $inv)) (local.get $vlo)) (local.get $vhi)) (local.get $mag)) (local.get $absm)))
-            (local.set $r3 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (v128.load offset=48 (local.get $p)) (local.get $inv)) (local.get $vlo)) (local.get $vhi)) (local.get $mag)) (local.get $absm)))
+            (local.set $t0
+              (i32x4.sub (f32x4.add (f32x4.mul (v128.load (local.get $p)) (global.get $fx_inv)) (global.get $fx_mag)) (global.get $fx_off)))
+            (local.set $t1
+              (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=16 (local.get $p)) (global.get $fx_inv)) (global.get $fx_mag)) (global.get $fx_off)))
+            (local.set $t2
+              (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $p)) (global.get $fx_inv)) (global.get $fx_mag)) (global.get $fx_off)))
+            (local.set $t3
+              (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=48 (local.get $p)) (global.get $fx_inv)) (global.get $fx_mag)) (global.get $fx_off)))
             (v128.store (local.get $o)
-              (i8x16.narrow_i16x8_u
-                (i16x8.narrow_i32x4_u
-                  (v128.and (i32x4.shr_s (local.get $r0) (i32.const 13)) (local.get $byte))
-                  (v128.and (i32x4.shr_s (local.get $r1) (i32.const 13)) (local.get $byte)))
-                (i16x8.narrow_i32x4_u
-                  (v128.and (i32x4.shr_s (local.get $r2) (i32.const 13)) (local.get $byte))
-                  (v128.and (i32x4.shr_s (local.get $r3) (i32.const 13)) (local.get $byte)))))
+              (v128.xor
+                (i8x16.min_s
+                  (i8x16.max_s
+                    (i8x16.narrow_i16x8_s
+                      (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $t0) (i32.const 13)) (i32x4.shr_s (local.get $t1) (i32.const 13)))
+                      (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $t2) (i32.const 13)) (i32x4.shr_s (local.get $t3) (i32.const 13))))
+                    (global.get $fx_lo8))
+                  (global.get $fx_hi8))
+                (global.get $fx_flip)))
             (local.set $p (i32.add (local.get $p) (i32.const 64)))
             (local.set $o (i32.add (local.get $o) (i32.const 16)))
-            ;; fraction bits all zero: t within 2^-13 of a tie; redo
+            ;; all fraction fields nonzero: no element within 2^-13 of a tie
             (br_if $l16
               (i32x4.all_true
                 (i32x4.min_u
-                  (i32x4.min_u (v128.and (local.get $r0) (local.get $tie)) (v128.and (local.get $r1) (local.get $tie)))
-                  (i32x4.min_u (v128.and (local.get $r2) (local.get $tie)) (v128.and (local.get $r3) (local.get $tie))))))
+                  (i32x4.min_u (v128.and (local.get $t0) (global.get $fx_frac)) (v128.and (local.get $t1) (global.get $fx_frac)))
+                  (i32x4.min_u (v128.and (local.get $t2) (global.get $fx_frac)) (v128.and (local.get $t3) (global.get $fx_frac))))))
+            ;; Near a tie (rare): redo these 16 elements with the exact float64 quotient, as the reference does.
             (local.set $stop (local.get $p))
             (local.set $p (i32.sub (local.get $p) (i32.const 64)))
             (local.set $o (i32.sub (local.get $o) (i32.const 16)))
@@ -298,6 +313,65 @@
             (br $l1)))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $chunks))))
+
+  ;; ---------------------------------------------------------------------------------------------------------
+  ;; quant_rows(x, nchunks, chunk, qmin, qmax, zsym, asym, out, oscales, ozps, omin, omax) -> nonFinite
+  ;; Range, parameters and codes of each chunk in turn, so the chunk is read from memory once and quantized from
+  ;; L1: omin / omax get the range (as `range`), oscales / ozps the float32-scale parameters of qparamsFromRange
+  ;; (symmetric: s = fl32(2 amax / (qmax - qmin)), z = zsym; asymmetric: s = fl32((hi - lo) / (qmax - qmin)),
+  ;; z = clamp(qmin - rne(lo / s), qmin, qmax); with lo = min(min, 0), hi = max(max, 0), s = 1 for an empty range,
+  ;; s >= 2^-126), out the codes (as `quant_int_fx`). The caller checks the parameters against qparamsFromRange
+  ;; afterwards (constant blocks, for one, get other parameters there) and redoes any block that differs.
+  ;; Returns 1 at the first chunk holding NaN or Inf (later chunks are left untouched), else 0.
+  (func (export "quant_rows") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $qmin i32) (param $qmax i32)
+    (param $zsym i32) (param $asym i32) (param $out i32) (param $oscales i32) (param $ozps i32) (param $omin i32)
+    (param $omax i32) (result i32)
+    (local $c i32) (local $p i32) (local $z i32) (local $lo f64) (local $hi f64) (local $w f64) (local $s f32)
+    (local $levels f64)
+    (local.set $levels (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $qmin))))
+    (local.set $p (local.get $x))
+    (block $done
+      (loop $chunks
+        (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
+        (if (call $range (local.get $p) (i32.const 1) (local.get $chunk)
+              (i32.add (local.get $omin) (i32.shl (local.get $c) (i32.const 2)))
+              (i32.add (local.get $omax) (i32.shl (local.get $c) (i32.const 2))))
+          (then (return (i32.const 1))))
+        (local.set $lo
+          (f64.min (f64.promote_f32 (f32.load (i32.add (local.get $omin) (i32.shl (local.get $c) (i32.const 2)))))
+            (f64.const 0)))
+        (local.set $hi
+          (f64.max (f64.promote_f32 (f32.load (i32.add (local.get $omax) (i32.shl (local.get $c) (i32.const 2)))))
+            (f64.const 0)))
+        (if (local.get $asym)
+          (then (local.set $w (f64.sub (local.get $hi) (local.get $lo))))
+          (else (local.set $w (f64.mul (f64.const 2) (f64.max (f64.neg (local.get $lo)) (local.get $hi))))))
+        (local.set $s
+          (f32.demote_f64
+            (f64.max
+              (select (f64.div (local.get $w) (local.get $levels)) (f64.const 1) (f64.gt (local.get $w) (f64.const 0)))
+              (f64.const 0x1p-126))))
+        (local.set $z (local.get $zsym))
+        (if (local.get $asym)
+          (then
+            (local.set $z
+              (i32.sub (local.get $qmin)
+                (i32.trunc_sat_f64_s
+                  (f64.nearest
+                    (f64.max (f64.const -0x1p+40) (f64.div (local.get $lo) (f64.promote_f32 (local.get $s))))))))
+            (if (i32.lt_s (local.get $z) (local.get $qmin)) (then (local.set $z (local.get $qmin))))
+            (if (i32.gt_s (local.get $z) (local.get $qmax)) (then (local.set $z (local.get $qmax))))))
+        (f32.store (i32.add (local.get $oscales) (i32.shl (local.get $c) (i32.const 2))) (local.get $s))
+        (i32.store (i32.add (local.get $ozps) (i32.shl (local.get $c) (i32.const 2))) (local.get $z))
+        (call $quant_int_fx (local.get $p) (i32.const 1) (local.get $chunk)
+          (i32.add (local.get $oscales) (i32.shl (local.get $c) (i32.const 2)))
+          (i32.add (local.get $ozps) (i32.shl (local.get $c) (i32.const 2)))
+          (local.get $qmin) (local.get $qmax) (i32.ge_s (local.get $qmin) (i32.const 0))
+          (i32.add (local.get $out) (i32.mul (local.get $c) (local.get $chunk))))
+        (local.set $p (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $chunks)))
+    (i32.const 0))
 
   ;; ---------------------------------------------------------------------------------------------------------
   ;; dequant_int(codes, nchunks, chunk, scales, zps, unsigned, out): out = f32(code - z) * s per element.

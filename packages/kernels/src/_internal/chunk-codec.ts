@@ -2,7 +2,7 @@ import { QuantError } from '@lowbit/dtypes';
 import type { QParams } from '../qparams.js';
 import type { NonFinitePolicy } from '../reduce-range.js';
 import { nonFiniteError } from '../reduce-range.js';
-import { rne } from './round.js';
+import { RNE_MAGIC, rne } from './round.js';
 import type { SpecContext } from './spec-context.js';
 
 /** Where quantized codes are written. */
@@ -33,6 +33,9 @@ export function createChunkCodec(
   const { scales, zeroPoints, minvals } = qparams;
   const { qmin, qmax } = ctx;
   const strict = nonFinite === 'error';
+  // Rounding is inlined in the loops below (a local constant, not a call into another module), which keeps
+  // them fast under module systems that turn imports into property accesses.
+  const magic = RNE_MAGIC;
   const fail = (v: number, i: number): never => {
     throw nonFiniteError(where, v, i, shape);
   };
@@ -90,7 +93,7 @@ export function createChunkCodec(
             }
             v = v > levels ? levels : v >= 0 ? v : 0;
           }
-          out[outStart + k] = rne(v) + qmin;
+          out[outStart + k] = v + magic - magic + qmin;
         }
       },
       dequantize(codes, start, len, b, out, outStart) {
@@ -124,7 +127,7 @@ export function createChunkCodec(
           }
           v = v > hi ? hi : v >= lo ? v : lo;
         }
-        let q = rne(v);
+        let q = v + magic - magic;
         const d = v - q;
         if (d > 0.4999999 || d < -0.4999999) {
           const exact = xv / s;
