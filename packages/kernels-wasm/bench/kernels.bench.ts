@@ -1,14 +1,19 @@
 import { quantize } from '@lowbit/kernels';
 import type { QuantizationSpec } from '@lowbit/spec';
-import { bench, describe } from 'vitest';
-import { createWasmBackend, createWasmKernels, referenceBackend } from '../src/index.js';
+import { afterAll, bench, describe } from 'vitest';
+import { createWasmBackend, createWasmKernels, createWorkerPool, referenceBackend } from '../src/index.js';
 
-// 4096 x 4096, one thread. Run: pnpm exec vitest bench --run --project @lowbit/kernels-wasm
-// Ratios matter more than absolute numbers on a shared machine: compare rows of one describe block.
+// 4096 x 4096. Run: pnpm exec vitest bench --run --project @lowbit/kernels-wasm
+// The machine is shared: compare rows of one describe block (measured side by side), not absolute times.
 const N = 4096;
 const K = 4096;
-const wasm = await createWasmBackend();
-const kernels = await createWasmKernels();
+const kernels = await createWasmKernels({ initialBytes: 160 << 20 });
+const wasm = await createWasmBackend({ kernels });
+const pool = await createWorkerPool({ threads: 2 });
+const wasm2 = await createWasmBackend({ pool });
+afterAll(async () => {
+  await pool.close();
+});
 
 function randomFloats(n: number, seed = 1): Float32Array {
   const out = new Float32Array(n);
@@ -31,18 +36,28 @@ const int8PerChannel: QuantizationSpec = {
 
 describe('int8 per-channel quantize 4096x4096 (abs-max pass included)', () => {
   const copy = new Float32Array(N * K);
-  const ptr = kernels.alloc(N * K * 4);
-  kernels.f32(ptr, N * K).set(weights);
+  const inWasm = kernels.alloc(N * K * 4);
+  const codesInWasm = kernels.alloc(N * K);
+  kernels.f32(inWasm, N * K).set(weights);
   const tensor = { data: weights, shape: [N, K] };
+  const out = { data: new Int8Array(N * K), scales: new Float32Array(N) };
   bench('memcpy of the same 64 MiB (Float32Array.set)', () => {
     copy.set(weights);
   });
-  bench('wasm-simd quantize', () => {
+  bench('wasm-simd quantize (input in JS memory, new result arrays)', () => {
     wasm.quantize(tensor, int8PerChannel);
   });
-  bench('wasm-simd quantize, zero-copy input (tensor in wasm memory)', () => {
-    // Same backend memory as the kernels object only when created from it; use the kernels' own path here.
-    wasm.quantize({ data: kernels.f32(ptr, N * K), shape: [N, K] }, int8PerChannel);
+  bench('wasm-simd quantize, input in wasm memory (zero copy in)', () => {
+    wasm.quantize({ data: kernels.f32(inWasm, N * K), shape: [N, K] }, int8PerChannel);
+  });
+  bench('wasm-simd quantizeInto caller buffers (input in JS memory)', () => {
+    wasm.quantizeInto(tensor, int8PerChannel, out);
+  });
+  bench('wasm-simd quantizeInto, input and codes in wasm memory (zero copy)', () => {
+    wasm.quantizeInto({ data: kernels.f32(inWasm, N * K), shape: [N, K] }, int8PerChannel, {
+      data: kernels.i8(codesInWasm, N * K),
+      scales: out.scales,
+    });
   });
   bench('reference (pure TS) quantize', () => {
     quantize(tensor, int8PerChannel);
@@ -55,6 +70,7 @@ const w4 = quantize(
 );
 const w4Weights = { dtype: 'int4' as const, n: N, k: K, blockSize: 32, data: w4.data as Uint8Array, scales: w4.scales };
 const preparedW4 = wasm.prepareW4(w4Weights);
+const preparedW4t = wasm2.prepareW4(w4Weights);
 const x1 = randomFloats(K, 7);
 const x64 = randomFloats(64 * K, 9);
 
@@ -78,8 +94,11 @@ function floatGemv(w: Float32Array, x: Float32Array, y: Float32Array): void {
 const yFloat = new Float32Array(N);
 
 describe('W4 block-32 GEMV 4096x4096', () => {
-  bench('wasm-simd matmulW4 (m = 1)', async () => {
+  bench('wasm-simd matmulW4 (m = 1), 1 thread', async () => {
     await wasm.matmulW4(preparedW4, x1, 1);
+  });
+  bench('wasm-simd matmulW4 (m = 1), 2 threads', async () => {
+    await wasm2.matmulW4(preparedW4t, x1, 1);
   });
   bench('float32 GEMV baseline (JS loop over 64 MiB of float weights)', () => {
     floatGemv(weights, x1, yFloat);
@@ -87,12 +106,20 @@ describe('W4 block-32 GEMV 4096x4096', () => {
 });
 
 describe('W4 block-32 GEMM 4096x4096, m = 64', () => {
+  const opts = { iterations: 5, time: 0, warmupIterations: 1 };
   bench(
-    'wasm-simd matmulW4 (m = 64)',
+    'wasm-simd matmulW4 (m = 64), 1 thread',
     async () => {
       await wasm.matmulW4(preparedW4, x64, 64);
     },
-    { iterations: 3, time: 0 },
+    opts,
+  );
+  bench(
+    'wasm-simd matmulW4 (m = 64), 2 threads',
+    async () => {
+      await wasm2.matmulW4(preparedW4t, x64, 64);
+    },
+    opts,
   );
 });
 
@@ -100,6 +127,7 @@ const w8Data = new Int8Array(N * K);
 for (let i = 0; i < w8Data.length; i++) w8Data[i] = ((i * 2654435761) >>> 24) - 128;
 const w8Scales = new Float32Array(N).fill(0.01);
 const preparedW8 = wasm.prepareW8({ n: N, k: K, data: w8Data, scales: w8Scales });
+const preparedW8t = wasm2.prepareW8({ n: N, k: K, data: w8Data, scales: w8Scales });
 const refW8 = referenceBackend.prepareW8({
   n: 256,
   k: K,
@@ -111,30 +139,43 @@ const a64 = w8Data.subarray(0, 64 * K);
 const aScale = Float32Array.of(0.02);
 
 describe('W8A8 int8 x int8 -> int32, 4096x4096', () => {
-  bench('wasm-simd matmulW8A8 GEMV (m = 1)', async () => {
+  const opts = { iterations: 5, time: 0, warmupIterations: 1 };
+  bench('wasm-simd matmulW8A8 GEMV (m = 1), 1 thread', async () => {
     await wasm.matmulW8A8(preparedW8, a1, 1, aScale);
   });
+  bench('wasm-simd matmulW8A8 GEMV (m = 1), 2 threads', async () => {
+    await wasm2.matmulW8A8(preparedW8t, a1, 1, aScale);
+  });
   bench(
-    'wasm-simd matmulW8A8 GEMM (m = 64)',
+    'wasm-simd matmulW8A8 GEMM (m = 64), 1 thread',
     async () => {
       await wasm.matmulW8A8(preparedW8, a64, 64, aScale);
     },
-    { iterations: 3, time: 0 },
+    opts,
+  );
+  bench(
+    'wasm-simd matmulW8A8 GEMM (m = 64), 2 threads',
+    async () => {
+      await wasm2.matmulW8A8(preparedW8t, a64, 64, aScale);
+    },
+    opts,
   );
   bench('reference matmulW8A8 GEMV, 256 of the 4096 rows', async () => {
     await referenceBackend.matmulW8A8(refW8, a1, 1, aScale);
   });
-  bench('float32 GEMV baseline', () => {
-    floatGemv(weights, x1, yFloat);
-  });
 });
 
 const f8 = quantize({ data: weights, shape: [N, K] }, { ...int8PerChannel, dtype: 'float8_e4m3fn' });
-const preparedF8 = wasm.prepareF8({ n: N, k: K, blockSize: K, data: f8.data as Uint8Array, scales: f8.scales });
+const f8Weights = { n: N, k: K, blockSize: K, data: f8.data as Uint8Array, scales: f8.scales };
+const preparedF8 = wasm.prepareF8(f8Weights);
+const preparedF8t = wasm2.prepareF8(f8Weights);
 
 describe('float8_e4m3fn per-channel GEMV 4096x4096', () => {
-  bench('wasm-simd matmulF8 (m = 1)', async () => {
+  bench('wasm-simd matmulF8 (m = 1), 1 thread', async () => {
     await wasm.matmulF8(preparedF8, x1, 1);
+  });
+  bench('wasm-simd matmulF8 (m = 1), 2 threads', async () => {
+    await wasm2.matmulF8(preparedF8t, x1, 1);
   });
   bench('float32 GEMV baseline', () => {
     floatGemv(weights, x1, yFloat);

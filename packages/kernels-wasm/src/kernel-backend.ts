@@ -109,20 +109,29 @@ export interface KernelBackend {
    */
   matmulW4(weights: PreparedWeights<'w4'>, x: Float32Array, m: number, out?: Float32Array): Promise<Float32Array>;
   /**
-   * `y[i, r] = aScales[i] * wScales[r] * sum_c a[i, c] w[r, c]` with the sum exact in int32: `a` is int8 `[m, k]`,
-   * `aScales` one scale per row of `a` (or one for all). Result float32 `[m, n]`.
+   * `y[i, r] = aScales[i] * wScales[r] * sum_c (a[i, c] - aZeroPoints[i]) w[r, c]` with the sum exact in int32:
+   * `a` is int8 or uint8 `[m, k]` (uint8 with zero points for asymmetric activations), `aScales` one scale per row
+   * of `a` (or one for all), `aZeroPoints` (default 0) integers in the range of `a`'s dtype, one per row or one
+   * for all. Result float32 `[m, n]`.
    */
   matmulW8A8(
     weights: PreparedWeights<'w8'>,
-    a: Int8Array,
+    a: Int8Array | Uint8Array,
     m: number,
     aScales: Float32Array,
     out?: Float32Array,
+    aZeroPoints?: Int32Array,
   ): Promise<Float32Array>;
-  /** The exact int32 sums `sum_c a[i, c] w[r, c]` of {@link KernelBackend.matmulW8A8}, `[m, n]`. */
-  matmulInt8(weights: PreparedWeights<'w8'>, a: Int8Array, m: number, out?: Int32Array): Promise<Int32Array>;
+  /** The exact int32 sums `sum_c (a[i, c] - aZeroPoints[i]) w[r, c]` of {@link KernelBackend.matmulW8A8}, `[m, n]`. */
+  matmulInt8(
+    weights: PreparedWeights<'w8'>,
+    a: Int8Array | Uint8Array,
+    m: number,
+    out?: Int32Array,
+    aZeroPoints?: Int32Array,
+  ): Promise<Int32Array>;
   /** `y = x W^T` for float8 weights, as {@link KernelBackend.matmulW4}. */
   matmulF8(weights: PreparedWeights<'f8'>, x: Float32Array, m: number, out?: Float32Array): Promise<Float32Array>;
-  /** Frees the backend's resources (worker threads); the backend cannot be used afterwards. */
+  /** Frees the backend's own resources. A worker pool given to `createWasmBackend` stays open: close the pool itself. */
   close(): Promise<void>;
 }

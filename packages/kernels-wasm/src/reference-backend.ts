@@ -14,6 +14,7 @@ import { copyIntoTarget } from './_internal/quantize-target.js';
 import {
   checkActivations,
   checkActivationScales,
+  checkInt8Activations,
   referenceMatmulF8,
   referenceMatmulInt8,
   referenceMatmulW4,
@@ -57,17 +58,32 @@ export const referenceProducts = {
     referenceMatmulW4(w, x, m, y);
     return y;
   },
-  matmulInt8(w: W8Weights, a: Int8Array, m: number, out?: Int32Array): Int32Array {
+  matmulInt8(
+    w: W8Weights,
+    a: Int8Array | Uint8Array,
+    m: number,
+    out?: Int32Array,
+    aZeroPoints?: Int32Array,
+  ): Int32Array {
+    checkInt8Activations('matmulInt8', a, m, w.k, aZeroPoints);
     checkActivations('matmulInt8', a, m, w.k, w.n, out, Int32Array);
     const y = out ?? new Int32Array(m * w.n);
-    referenceMatmulInt8(w, a, m, y);
+    referenceMatmulInt8(w, a, m, y, aZeroPoints);
     return y;
   },
-  matmulW8A8(w: W8Weights, a: Int8Array, m: number, aScales: Float32Array, out?: Float32Array): Float32Array {
+  matmulW8A8(
+    w: W8Weights,
+    a: Int8Array | Uint8Array,
+    m: number,
+    aScales: Float32Array,
+    out?: Float32Array,
+    aZeroPoints?: Int32Array,
+  ): Float32Array {
+    checkInt8Activations('matmulW8A8', a, m, w.k, aZeroPoints);
     checkActivations('matmulW8A8', a, m, w.k, w.n, out, Float32Array);
     checkActivationScales('matmulW8A8', aScales, m);
     const acc = new Int32Array(m * w.n);
-    referenceMatmulInt8(w, a, m, acc);
+    referenceMatmulInt8(w, a, m, acc, aZeroPoints);
     const y = out ?? new Float32Array(m * w.n);
     scaleInt8Products(acc, m, w.n, aScales, w.scales, y);
     return y;
@@ -113,15 +129,24 @@ export const referenceBackend: KernelBackend = Object.freeze({
   },
   async matmulW8A8(
     prepared: PreparedWeights<'w8'>,
-    a: Int8Array,
+    a: Int8Array | Uint8Array,
     m: number,
     aScales: Float32Array,
     out?: Float32Array,
+    aZeroPoints?: Int32Array,
   ) {
-    return referenceProducts.matmulW8A8(referenceWeights<W8Weights>(prepared, 'w8', 'matmulW8A8'), a, m, aScales, out);
+    const w = referenceWeights<W8Weights>(prepared, 'w8', 'matmulW8A8');
+    return referenceProducts.matmulW8A8(w, a, m, aScales, out, aZeroPoints);
   },
-  async matmulInt8(prepared: PreparedWeights<'w8'>, a: Int8Array, m: number, out?: Int32Array) {
-    return referenceProducts.matmulInt8(referenceWeights<W8Weights>(prepared, 'w8', 'matmulInt8'), a, m, out);
+  async matmulInt8(
+    prepared: PreparedWeights<'w8'>,
+    a: Int8Array | Uint8Array,
+    m: number,
+    out?: Int32Array,
+    aZeroPoints?: Int32Array,
+  ) {
+    const w = referenceWeights<W8Weights>(prepared, 'w8', 'matmulInt8');
+    return referenceProducts.matmulInt8(w, a, m, out, aZeroPoints);
   },
   async matmulF8(prepared: PreparedWeights<'f8'>, x: Float32Array, m: number, out?: Float32Array) {
     return referenceProducts.matmulF8(referenceWeights<F8Weights>(prepared, 'f8', 'matmulF8'), x, m, out);

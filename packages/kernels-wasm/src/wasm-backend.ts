@@ -67,8 +67,8 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     prepareW8: (weights) => prepareW8(k, weights, name),
     prepareF8: (weights) => prepareF8(k, weights, name),
     matmulW4: (w, x, m, out) => matmulW4(k, run, w, x, m, out),
-    matmulW8A8: (w, a, m, aScales, out) => matmulW8A8(k, run, w, a, m, aScales, out),
-    matmulInt8: (w, a, m, out) => matmulInt8(k, run, w, a, m, out),
+    matmulW8A8: (w, a, m, aScales, out, aZeroPoints) => matmulW8A8(k, run, w, a, m, aScales, out, aZeroPoints),
+    matmulInt8: (w, a, m, out, aZeroPoints) => matmulInt8(k, run, w, a, m, out, aZeroPoints),
     matmulF8: (w, x, m, out) => matmulF8(k, run, w, x, m, out),
     async close() {},
   };

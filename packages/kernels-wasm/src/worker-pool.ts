@@ -1,4 +1,5 @@
 import { QuantError } from '@lowbit/dtypes';
+import type * as WorkerThreads from 'node:worker_threads';
 import { createWasmKernels } from './wasm-kernels.js';
 import type { WasmKernels } from './wasm-kernels.js';
 import { sharedMemorySupported } from './_internal/wasm-module.js';
@@ -75,7 +76,7 @@ function isNode(): boolean {
 async function startNodeThread(onReply: (r: Reply) => void, onDeath: (e: Error) => void): Promise<Thread> {
   // A computed specifier keeps browser bundlers from resolving a Node built-in.
   const specifier = 'node:worker_threads';
-  const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
+  const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof WorkerThreads;
   const worker = new Worker(workerScript('node'), { eval: true });
   worker.on('message', onReply);
   worker.on('error', (e: Error) => onDeath(e));

@@ -51,9 +51,8 @@ test('SIMD quantize / dequantize / ranges run and equal the reference (contiguou
         expect(q).not.toBeNull();
         expect(q).toStrictEqual(quantize(t, s, { blockShape }));
         const d = wasmDequantize(k, q!);
-        // Clipped ranges (int8 [-127, 127]) need a code range check: the SIMD dequantize declines them.
-        if (s.qscheme !== 'symmetric_with_clipping') expect(d).not.toBeNull();
-        if (d) expect(d).toStrictEqual(dequantize(q!));
+        expect(d).not.toBeNull();
+        expect(d).toStrictEqual(dequantize(q!));
         expect(wasmReduceBlockRange(k, t, blockShape)).toStrictEqual(reduceBlockRange(t, blockShape));
       },
     ),
@@ -104,7 +103,7 @@ test('float8_e4m3fn: every code round-trips and saturation is at 448', () => {
   expect(Array.from(codes.subarray(256, 264))).toEqual([0x7e, 0x7e, 0x7e, 0xfe, 0, 1, 1, 2]);
 });
 
-test('zero-copy: a tensor living in WebAssembly memory is read in place', () => {
+test('zero-copy: a tensor living in WebAssembly memory is quantized without a copy from JS', () => {
   const n = TILE + 48;
   const ptr = k.alloc(n * 4);
   const view = k.f32(ptr, n);
@@ -168,4 +167,25 @@ test('computed parameters (fused range + quantize kernel): values on and next to
     ),
     { numRuns: 150 },
   );
+});
+
+test('clipped ranges: SIMD dequantize runs, and declines a code outside the range (the reference reports it)', () => {
+  for (const dtype of ['int8', 'uint8', 'int4', 'uint4']) {
+    const s = spec(dtype, 'symmetric_with_clipping');
+    const n = 37;
+    const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3);
+    const q = quantize({ data, shape: [n] }, s, { blockShape: [n] });
+    expect(wasmDequantize(k, q)).toStrictEqual(dequantize(q));
+    // The one code a clipped range leaves out: -128 / 255 / -8 / 15, put at the last (scalar tail) or first position.
+    const outside = { int8: 0x80, uint8: 0xff, int4: 0x8, uint4: 0xf }[dtype]!;
+    for (const at of [0, n - 1]) {
+      const codes = Uint8Array.from(q.data);
+      if (dtype.endsWith('4'))
+        codes[at >> 1] = (codes[at >> 1]! & (at & 1 ? 0x0f : 0xf0)) | (outside << ((at & 1) * 4));
+      else codes[at] = outside;
+      const bad = { ...q, data: q.data instanceof Int8Array ? new Int8Array(codes.buffer) : codes };
+      expect(wasmDequantize(k, bad)).toBeNull();
+      expect(() => dequantize(bad)).toThrow(/outside the dtype's range/);
+    }
+  }
 });

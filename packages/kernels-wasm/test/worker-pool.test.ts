@@ -147,7 +147,9 @@ describe('worker pool products', () => {
       expect(pool.closed).toBe(false);
       const w8 = { n: 16, k: 16, data: new Int8Array(256).fill(1), scales: new Float32Array(16).fill(1) };
       const pw = threaded.prepareW8(w8);
-      expect(Array.from(await threaded.matmulInt8(pw, new Int8Array(16).fill(2), 1))).toEqual(new Array(16).fill(32));
+      expect(Array.from(await threaded.matmulInt8(pw, new Int8Array(16).fill(2), 1))).toEqual(
+        Array.from({ length: 16 }, () => 32),
+      );
       pw.release();
     },
     T,

@@ -47,7 +47,9 @@ export interface KernelExports {
     zps: number,
     unsigned: number,
     out: number,
-  ): void;
+    qmin: number,
+    qmax: number,
+  ): number;
   pack4(src: number, n: number, dst: number): void;
   unpack4(src: number, n: number, signed: number, dst: number): void;
   quant_e4m3(x: number, nchunks: number, chunk: number, scales: number, out: number): number;

@@ -6,6 +6,7 @@ import {
   blocksPerRow,
   checkActivations,
   checkActivationScales,
+  checkInt8Activations,
   scaleInt8Products,
   validateF8,
   validateW4,
@@ -216,13 +217,15 @@ export async function matmulInt8(
   k: WasmKernels,
   run: RowRunner,
   prepared: PreparedWeights<'w8'>,
-  a: Int8Array,
+  a: Int8Array | Uint8Array,
   m: number,
   out: Int32Array | undefined,
+  aZeroPoints: Int32Array | undefined,
   where = 'matmulInt8',
 ): Promise<Int32Array> {
   const p = unwrap<'w8', W8Weights>(k, prepared, 'w8', where);
   const { n, k: K, kp } = p;
+  checkInt8Activations(where, a, m, K, aZeroPoints);
   checkActivations(where, a, m, K, n, out, Int32Array);
   if (p.fallback || m === 0) {
     return (out ?? new Int32Array(m * n)).fill(0);
@@ -232,7 +235,17 @@ export async function matmulInt8(
   try {
     const av = k.i16(a16, m * kp);
     av.fill(0);
-    for (let i = 0; i < m; i++) av.set(a.subarray(i * K, (i + 1) * K), i * kp);
+    if (aZeroPoints === undefined) {
+      for (let i = 0; i < m; i++) av.set(a.subarray(i * K, (i + 1) * K), i * kp);
+    } else {
+      // a - za fits int16 (|a - za| <= 255), and so do the kernel's pairwise products sums in int32.
+      for (let i = 0; i < m; i++) {
+        const z = aZeroPoints[aZeroPoints.length === 1 ? 0 : i]!;
+        const src = i * K;
+        const dst = i * kp;
+        for (let c = 0; c < K; c++) av[dst + c] = a[src + c]! - z;
+      }
+    }
     await run('gemm_i8', [a16, p.w, y, m, n, kp], n);
     const result = out ?? new Int32Array(m * n);
     result.set(k.i32(y, m * n));
@@ -248,15 +261,17 @@ export async function matmulW8A8(
   k: WasmKernels,
   run: RowRunner,
   prepared: PreparedWeights<'w8'>,
-  a: Int8Array,
+  a: Int8Array | Uint8Array,
   m: number,
   aScales: Float32Array,
   out: Float32Array | undefined,
+  aZeroPoints: Int32Array | undefined,
 ): Promise<Float32Array> {
   const p = unwrap<'w8', W8Weights>(k, prepared, 'w8', 'matmulW8A8');
+  checkInt8Activations('matmulW8A8', a, m, p.k, aZeroPoints);
   checkActivations('matmulW8A8', a, m, p.k, p.n, out, Float32Array);
   checkActivationScales('matmulW8A8', aScales, m);
-  const acc = await matmulInt8(k, run, prepared, a, m, undefined, 'matmulW8A8');
+  const acc = await matmulInt8(k, run, prepared, a, m, undefined, aZeroPoints, 'matmulW8A8');
   const y = out ?? new Float32Array(m * p.n);
   scaleInt8Products(acc, m, p.n, aScales, p.wScales, y);
   return y;

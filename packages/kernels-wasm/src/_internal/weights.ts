@@ -97,7 +97,7 @@ export function validateF8(weights: F8Weights, where: string): void {
 /** Checks an activation matrix `[m, k]` and the output buffer. */
 export function checkActivations(
   where: string,
-  x: Float32Array | Int8Array,
+  x: Float32Array | Int8Array | Uint8Array,
   m: number,
   k: number,
   n: number,
@@ -145,16 +145,68 @@ export function referenceMatmulW4(w: W4Weights, x: Float32Array, m: number, out:
   }
 }
 
-/** Reference int8 product: exact int32 sums. */
-export function referenceMatmulInt8(w: W8Weights, a: Int8Array, m: number, out: Int32Array): void {
+/** Reference 8-bit product: exact int32 sums of `(a - za) w`. */
+export function referenceMatmulInt8(
+  w: W8Weights,
+  a: Int8Array | Uint8Array,
+  m: number,
+  out: Int32Array,
+  aZeroPoints?: Int32Array,
+): void {
   const { n, k, data } = w;
   for (let i = 0; i < m; i++) {
+    const z = aZeroPoints ? aZeroPoints[aZeroPoints.length === 1 ? 0 : i]! : 0;
     for (let r = 0; r < n; r++) {
       let acc = 0;
-      for (let c = 0; c < k; c++) acc += a[i * k + c]! * data[r * k + c]!;
+      for (let c = 0; c < k; c++) acc += (a[i * k + c]! - z) * data[r * k + c]!;
       out[i * n + r] = acc;
     }
   }
+}
+
+/** Longest rows whose 8-bit sums `sum (a - za) w` (terms up to 255 * 128 in size) cannot overflow int32. */
+export const MAX_INT8_K = Math.floor((2 ** 31 - 1) / (255 * 128));
+
+/**
+ * Checks 8-bit activations: an Int8Array or a Uint8Array, zero points (optional) as an Int32Array of 1 or `m`
+ * integers in the activation dtype's range, and rows short enough for exact int32 sums.
+ */
+export function checkInt8Activations(
+  where: string,
+  a: Int8Array | Uint8Array,
+  m: number,
+  k: number,
+  aZeroPoints: Int32Array | undefined,
+): void {
+  if (!(a instanceof Int8Array) && !(a instanceof Uint8Array)) {
+    fail(where, 'activations must be an Int8Array or a Uint8Array', 'KERNELS_INVALID_ARGUMENT');
+  }
+  if (k > MAX_INT8_K) {
+    fail(
+      where,
+      `k = ${k} exceeds ${MAX_INT8_K}, the longest row whose int32 sums cannot overflow`,
+      'KERNELS_INVALID_ARGUMENT',
+    );
+  }
+  if (aZeroPoints === undefined) return;
+  if (!(aZeroPoints instanceof Int32Array) || (aZeroPoints.length !== 1 && aZeroPoints.length !== m)) {
+    fail(where, `aZeroPoints must be an Int32Array of 1 or m = ${m} entries, got ${describeLength(aZeroPoints)}`);
+  }
+  const [lo, hi] = a instanceof Uint8Array ? [0, 255] : [-128, 127];
+  for (let i = 0; i < aZeroPoints.length; i++) {
+    const z = aZeroPoints[i]!;
+    if (z < lo || z > hi) {
+      fail(
+        where,
+        `aZeroPoints[${i}] = ${z} is outside [${lo}, ${hi}] (the range of ${a.constructor.name} activations)`,
+        'KERNELS_INVALID_ARGUMENT',
+      );
+    }
+  }
+}
+
+function describeLength(v: unknown): string {
+  return ArrayBuffer.isView(v) ? `${(v as Int32Array).length} entries` : typeof v;
 }
 
 /** Scales exact int32 sums: `y = acc * (aScale * wScale)`, float64 then one rounding to float32. */

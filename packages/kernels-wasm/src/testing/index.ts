@@ -441,6 +441,56 @@ export function describeKernelConformance(
       );
     });
 
+    test('W8A8 with asymmetric activations (uint8 or int8 with zero points): exact sums of (a - za) w', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 9 }),
+          fc.integer({ min: 0, max: 70 }),
+          fc.constantFrom(0, 1, 3, 4),
+          fc.boolean(),
+          fc.boolean(),
+          fc.uint8Array({ minLength: 1, maxLength: 64 }),
+          async (n, k, m, unsigned, perRow, seed) => {
+            const byte = (i: number): number => seed[i % seed.length] as number;
+            const w = Int8Array.from({ length: n * k }, (_, i) => byte(i * 5 + 1) - 128);
+            const a = unsigned
+              ? Uint8Array.from({ length: m * k }, (_, i) => byte(i * 3))
+              : Int8Array.from({ length: m * k }, (_, i) => byte(i * 3) - 128);
+            const zeros = Int32Array.from({ length: perRow ? m : 1 }, (_, i) => byte(i * 7 + 2) - (unsigned ? 0 : 128));
+            const wScales = Float32Array.from({ length: n }, (_, i) => 0.02 * (i + 1));
+            const aScales = Float32Array.of(0.25);
+            const prepared = backend.prepareW8({ n, k, data: w, scales: wScales });
+            try {
+              const acc = await backend.matmulInt8(prepared, a, m, undefined, zeros);
+              const y = await backend.matmulW8A8(prepared, a, m, aScales, undefined, zeros);
+              for (let i = 0; i < m; i++) {
+                const z = zeros[perRow ? i : 0] as number;
+                for (let r = 0; r < n; r++) {
+                  let s = 0;
+                  for (let c = 0; c < k; c++) s += ((a[i * k + c] as number) - z) * (w[r * k + c] as number);
+                  expect(acc[i * n + r]).toBe(s);
+                  expect(y[i * n + r]).toBe(Math.fround(s * (0.25 * (wScales[r] as number))));
+                }
+              }
+              // Zero points outside the activation dtype's range, or of the wrong count, are refused.
+              const outside = Int32Array.of(unsigned ? 256 : -129);
+              await expect(backend.matmulInt8(prepared, a, m, undefined, outside)).rejects.toMatchObject({
+                code: 'KERNELS_INVALID_ARGUMENT',
+              });
+              if (m > 1) {
+                await expect(
+                  backend.matmulInt8(prepared, a, m, undefined, new Int32Array(m + 1)),
+                ).rejects.toMatchObject({ code: 'KERNELS_SHAPE_MISMATCH' });
+              }
+            } finally {
+              prepared.release();
+            }
+          },
+        ),
+        { numRuns },
+      );
+    });
+
     test('float8 products are within tolerance of float64', async () => {
       await fc.assert(
         fc.asyncProperty(

@@ -18,37 +18,51 @@
   ;; range(x, nchunks, chunk, omin, omax) -> nonFinite
   ;; Per chunk c: omin[c] = min, omax[c] = max of the chunk's float32 values. Returns 1 when any value is NaN
   ;; or infinite (the caller then takes the reference path), else 0.
+  ;; Four independent min / max accumulators keep the loop from waiting on one dependency chain. NaN is caught by
+  ;; x != x on a sum of the 16 values of an iteration (finite values may sum to Inf, never to NaN); Inf shows in the
+  ;; final min / max.
   (func $range (export "range") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $omin i32) (param $omax i32)
     (result i32)
     (local $c i32) (local $p i32) (local $end i32) (local $vend i32)
-    (local $mn0 v128) (local $mx0 v128) (local $mn1 v128) (local $mx1 v128) (local $bad v128)
-    (local $v v128) (local $w v128) (local $smin f32) (local $smax f32) (local $s f32) (local $badf f32)
+    (local $mn0 v128) (local $mx0 v128) (local $mn1 v128) (local $mx1 v128)
+    (local $mn2 v128) (local $mx2 v128) (local $mn3 v128) (local $mx3 v128) (local $bad v128)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $smin f32) (local $smax f32) (local $s f32) (local $badf f32) (local $inf i32)
     (local.set $p (local.get $x))
     (block $done
       (loop $chunks
         (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
         (local.set $mn0 (v128.const f32x4 inf inf inf inf))
-        (local.set $mn1 (v128.const f32x4 inf inf inf inf))
+        (local.set $mn1 (local.get $mn0))
+        (local.set $mn2 (local.get $mn0))
+        (local.set $mn3 (local.get $mn0))
         (local.set $mx0 (v128.const f32x4 -inf -inf -inf -inf))
-        (local.set $mx1 (v128.const f32x4 -inf -inf -inf -inf))
+        (local.set $mx1 (local.get $mx0))
+        (local.set $mx2 (local.get $mx0))
+        (local.set $mx3 (local.get $mx0))
         (local.set $end (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
-        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $chunk) (i32.const -8)) (i32.const 2))))
-        (block $b8
-          (loop $l8
-            (br_if $b8 (i32.ge_u (local.get $p) (local.get $vend)))
-            (local.set $v (v128.load (local.get $p)))
-            (local.set $w (v128.load offset=16 (local.get $p)))
-            (local.set $mn0 (f32x4.pmin (local.get $mn0) (local.get $v)))
-            (local.set $mx0 (f32x4.pmax (local.get $mx0) (local.get $v)))
-            (local.set $mn1 (f32x4.pmin (local.get $mn1) (local.get $w)))
-            (local.set $mx1 (f32x4.pmax (local.get $mx1) (local.get $w)))
-            (local.set $bad
-              (f32x4.add (local.get $bad)
-                (f32x4.add (f32x4.sub (local.get $v) (local.get $v)) (f32x4.sub (local.get $w) (local.get $w)))))
-            (local.set $p (i32.add (local.get $p) (i32.const 32)))
-            (br $l8)))
-        (local.set $mn0 (f32x4.pmin (local.get $mn0) (local.get $mn1)))
-        (local.set $mx0 (f32x4.pmax (local.get $mx0) (local.get $mx1)))
+        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $chunk) (i32.const -16)) (i32.const 2))))
+        (block $b16
+          (loop $l16
+            (br_if $b16 (i32.ge_u (local.get $p) (local.get $vend)))
+            (local.set $v0 (v128.load (local.get $p)))
+            (local.set $v1 (v128.load offset=16 (local.get $p)))
+            (local.set $v2 (v128.load offset=32 (local.get $p)))
+            (local.set $v3 (v128.load offset=48 (local.get $p)))
+            (local.set $mn0 (f32x4.pmin (local.get $mn0) (local.get $v0)))
+            (local.set $mx0 (f32x4.pmax (local.get $mx0) (local.get $v0)))
+            (local.set $mn1 (f32x4.pmin (local.get $mn1) (local.get $v1)))
+            (local.set $mx1 (f32x4.pmax (local.get $mx1) (local.get $v1)))
+            (local.set $mn2 (f32x4.pmin (local.get $mn2) (local.get $v2)))
+            (local.set $mx2 (f32x4.pmax (local.get $mx2) (local.get $v2)))
+            (local.set $mn3 (f32x4.pmin (local.get $mn3) (local.get $v3)))
+            (local.set $mx3 (f32x4.pmax (local.get $mx3) (local.get $v3)))
+            (local.set $v0 (f32x4.add (f32x4.add (local.get $v0) (local.get $v1)) (f32x4.add (local.get $v2) (local.get $v3))))
+            (local.set $bad (v128.or (local.get $bad) (f32x4.ne (local.get $v0) (local.get $v0))))
+            (local.set $p (i32.add (local.get $p) (i32.const 64)))
+            (br $l16)))
+        (local.set $mn0 (f32x4.pmin (f32x4.pmin (local.get $mn0) (local.get $mn1)) (f32x4.pmin (local.get $mn2) (local.get $mn3))))
+        (local.set $mx0 (f32x4.pmax (f32x4.pmax (local.get $mx0) (local.get $mx1)) (f32x4.pmax (local.get $mx2) (local.get $mx3))))
         (local.set $smin (f32x4.extract_lane 0 (local.get $mn0)))
         (local.set $smax (f32x4.extract_lane 0 (local.get $mx0)))
         (local.set $s (f32x4.extract_lane 1 (local.get $mn0)))
@@ -72,13 +86,17 @@
             (if (f32.gt (local.get $s) (local.get $smax)) (then (local.set $smax (local.get $s))))
             (local.set $p (i32.add (local.get $p) (i32.const 4)))
             (br $l1)))
+        (local.set $inf
+          (i32.or (local.get $inf)
+            (i32.or (f32.eq (local.get $smin) (f32.const -inf)) (f32.eq (local.get $smax) (f32.const inf)))))
         (f32.store (i32.add (local.get $omin) (i32.shl (local.get $c) (i32.const 2))) (local.get $smin))
         (f32.store (i32.add (local.get $omax) (i32.shl (local.get $c) (i32.const 2))) (local.get $smax))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $chunks)))
-    (i32.or
-      (v128.any_true (f32x4.ne (local.get $bad) (local.get $bad)))
-      (f32.ne (local.get $badf) (local.get $badf))))
+    (i32.or (local.get $inf)
+      (i32.or
+        (v128.any_true (local.get $bad))
+        (f32.ne (local.get $badf) (local.get $badf)))))
 
   ;; ---------------------------------------------------------------------------------------------------------
 ;; quant_int(x, nchunks, chunk, scales, zps, qmin, qmax, unsigned, out) -> nonFinite
@@ -238,27 +256,19 @@
   (func $quant_int_fx (export "quant_int_fx") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $scales i32)
     (param $zps i32) (param $qmin i32) (param $qmax i32) (param $uns i32) (param $out i32)
     (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $vend i32) (local $z i32) (local $stop i32)
-    (local $bias i32)
     (local $s f32) (local $s64 f64) (local $e f64) (local $lo f64) (local $hi f64)
     (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local.set $p (local.get $x))
     (local.set $o (local.get $out))
-    (local.set $bias (select (i32.const 128) (i32.const 0) (local.get $uns)))
-    (global.set $fx_off (i32x4.splat (i32.add (i32.const 0x44bff000) (i32.shl (local.get $bias) (i32.const 13)))))
-    (global.set $fx_frac (v128.const i32x4 8191 8191 8191 8191))
-    (global.set $fx_lo8 (i8x16.splat (i32.sub (local.get $qmin) (local.get $bias))))
-    (global.set $fx_hi8 (i8x16.splat (i32.sub (local.get $qmax) (local.get $bias))))
-    (global.set $fx_flip (i8x16.splat (local.get $bias)))
     (block $done
       (loop $chunks
         (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
         (local.set $s (f32.load (i32.add (local.get $scales) (i32.shl (local.get $c) (i32.const 2)))))
         (local.set $z (i32.load (i32.add (local.get $zps) (i32.shl (local.get $c) (i32.const 2)))))
         (local.set $s64 (f64.promote_f32 (local.get $s)))
-        (global.set $fx_inv (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
+        (call $fx_setup (local.get $s) (local.get $z) (local.get $qmin) (local.get $qmax) (local.get $uns))
         (local.set $lo (f64.convert_i32_s (i32.sub (local.get $qmin) (local.get $z))))
         (local.set $hi (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $z))))
-        (global.set $fx_mag (f32x4.splat (f32.convert_i32_s (i32.add (i32.const 1536) (local.get $z)))))
         (local.set $end (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
         (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $chunk) (i32.const -16)) (i32.const 2))))
         (block $b16
@@ -316,71 +326,227 @@
 
   ;; ---------------------------------------------------------------------------------------------------------
   ;; quant_rows(x, nchunks, chunk, qmin, qmax, zsym, asym, out, oscales, ozps, omin, omax) -> nonFinite
-  ;; Range, parameters and codes of each chunk in turn, so the chunk is read from memory once and quantized from
-  ;; L1: omin / omax get the range (as `range`), oscales / ozps the float32-scale parameters of qparamsFromRange
-  ;; (symmetric: s = fl32(2 amax / (qmax - qmin)), z = zsym; asymmetric: s = fl32((hi - lo) / (qmax - qmin)),
-  ;; z = clamp(qmin - rne(lo / s), qmin, qmax); with lo = min(min, 0), hi = max(max, 0), s = 1 for an empty range,
-  ;; s >= 2^-126), out the codes (as `quant_int_fx`). The caller checks the parameters against qparamsFromRange
-  ;; afterwards (constant blocks, for one, get other parameters there) and redoes any block that differs.
-  ;; Returns 1 at the first chunk holding NaN or Inf (later chunks are left untouched), else 0.
+  ;; Range, parameters and codes of every chunk in one pass over memory: omin / omax get the ranges (as `range`),
+  ;; oscales / ozps the float32-scale parameters of qparamsFromRange (symmetric: s = fl32(2 amax / (qmax - qmin)),
+  ;; z = zsym; asymmetric: s = fl32((hi - lo) / (qmax - qmin)), z = clamp(qmin - rne(lo / s), qmin, qmax); with
+  ;; lo = min(min, 0), hi = max(max, 0), s = 1 for an empty range, s >= 2^-126), out the codes (as quant_int_fx).
+  ;; The loop quantizes chunk c while it takes the range of chunk c + 1, so the memory reads of the next chunk
+  ;; overlap the arithmetic of this one, and chunk c is quantized from L1.
+  ;; The caller checks the parameters against qparamsFromRange afterwards (constant blocks, for one, get other
+  ;; parameters there) and redoes any block that differs.
+  ;; Returns 1 when a chunk holds NaN or Inf (later chunks are left untouched), else 0.
   (func (export "quant_rows") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $qmin i32) (param $qmax i32)
     (param $zsym i32) (param $asym i32) (param $out i32) (param $oscales i32) (param $ozps i32) (param $omin i32)
     (param $omax i32) (result i32)
-    (local $c i32) (local $p i32) (local $z i32) (local $lo f64) (local $hi f64) (local $w f64) (local $s f32)
-    (local $levels f64)
-    (local.set $levels (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $qmin))))
-    (local.set $p (local.get $x))
+    (local $c i32) (local $bytes i32) (local $uns i32) (local $at i32)
+    (if (i32.eqz (local.get $nchunks)) (then (return (i32.const 0))))
+    (local.set $uns (i32.ge_s (local.get $qmin) (i32.const 0)))
+    (local.set $bytes (i32.shl (local.get $chunk) (i32.const 2)))
+    (if (call $range (local.get $x) (i32.const 1) (local.get $chunk) (local.get $omin) (local.get $omax))
+      (then (return (i32.const 1))))
     (block $done
       (loop $chunks
-        (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
-        (if (call $range (local.get $p) (i32.const 1) (local.get $chunk)
-              (i32.add (local.get $omin) (i32.shl (local.get $c) (i32.const 2)))
-              (i32.add (local.get $omax) (i32.shl (local.get $c) (i32.const 2))))
-          (then (return (i32.const 1))))
-        (local.set $lo
-          (f64.min (f64.promote_f32 (f32.load (i32.add (local.get $omin) (i32.shl (local.get $c) (i32.const 2)))))
-            (f64.const 0)))
-        (local.set $hi
-          (f64.max (f64.promote_f32 (f32.load (i32.add (local.get $omax) (i32.shl (local.get $c) (i32.const 2)))))
-            (f64.const 0)))
-        (if (local.get $asym)
-          (then (local.set $w (f64.sub (local.get $hi) (local.get $lo))))
-          (else (local.set $w (f64.mul (f64.const 2) (f64.max (f64.neg (local.get $lo)) (local.get $hi))))))
-        (local.set $s
-          (f32.demote_f64
-            (f64.max
-              (select (f64.div (local.get $w) (local.get $levels)) (f64.const 1) (f64.gt (local.get $w) (f64.const 0)))
-              (f64.const 0x1p-126))))
-        (local.set $z (local.get $zsym))
-        (if (local.get $asym)
+        (local.set $at (i32.shl (local.get $c) (i32.const 2)))
+        (call $params
+          (i32.add (local.get $omin) (local.get $at)) (i32.add (local.get $omax) (local.get $at))
+          (i32.add (local.get $oscales) (local.get $at)) (i32.add (local.get $ozps) (local.get $at))
+          (local.get $qmin) (local.get $qmax) (local.get $zsym) (local.get $asym))
+        (if (i32.lt_u (i32.add (local.get $c) (i32.const 1)) (local.get $nchunks))
           (then
-            (local.set $z
-              (i32.sub (local.get $qmin)
-                (i32.trunc_sat_f64_s
-                  (f64.nearest
-                    (f64.max (f64.const -0x1p+40) (f64.div (local.get $lo) (f64.promote_f32 (local.get $s))))))))
-            (if (i32.lt_s (local.get $z) (local.get $qmin)) (then (local.set $z (local.get $qmin))))
-            (if (i32.gt_s (local.get $z) (local.get $qmax)) (then (local.set $z (local.get $qmax))))))
-        (f32.store (i32.add (local.get $oscales) (i32.shl (local.get $c) (i32.const 2))) (local.get $s))
-        (i32.store (i32.add (local.get $ozps) (i32.shl (local.get $c) (i32.const 2))) (local.get $z))
-        (call $quant_int_fx (local.get $p) (i32.const 1) (local.get $chunk)
-          (i32.add (local.get $oscales) (i32.shl (local.get $c) (i32.const 2)))
-          (i32.add (local.get $ozps) (i32.shl (local.get $c) (i32.const 2)))
-          (local.get $qmin) (local.get $qmax) (i32.ge_s (local.get $qmin) (i32.const 0))
-          (i32.add (local.get $out) (i32.mul (local.get $c) (local.get $chunk))))
-        (local.set $p (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
+            (if (call $quant_range
+                  (i32.add (local.get $x) (i32.mul (local.get $c) (local.get $bytes)))
+                  (i32.add (local.get $x) (i32.mul (i32.add (local.get $c) (i32.const 1)) (local.get $bytes)))
+                  (local.get $chunk)
+                  (f32.load (i32.add (local.get $oscales) (local.get $at)))
+                  (i32.load (i32.add (local.get $ozps) (local.get $at)))
+                  (local.get $qmin) (local.get $qmax) (local.get $uns)
+                  (i32.add (local.get $out) (i32.mul (local.get $c) (local.get $chunk)))
+                  (i32.add (local.get $omin) (i32.add (local.get $at) (i32.const 4)))
+                  (i32.add (local.get $omax) (i32.add (local.get $at) (i32.const 4))))
+              (then (return (i32.const 1)))))
+          (else
+            (call $quant_int_fx
+              (i32.add (local.get $x) (i32.mul (local.get $c) (local.get $bytes))) (i32.const 1) (local.get $chunk)
+              (i32.add (local.get $oscales) (local.get $at)) (i32.add (local.get $ozps) (local.get $at))
+              (local.get $qmin) (local.get $qmax) (local.get $uns)
+              (i32.add (local.get $out) (i32.mul (local.get $c) (local.get $chunk))))
+            (br $done)))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $chunks)))
     (i32.const 0))
 
+  ;; Parameters of one block from its range (see quant_rows): reads *pmin, *pmax, writes *ps, *pz.
+  (func $params (param $pmin i32) (param $pmax i32) (param $ps i32) (param $pz i32) (param $qmin i32) (param $qmax i32)
+    (param $zsym i32) (param $asym i32)
+    (local $lo f64) (local $hi f64) (local $w f64) (local $s f32) (local $z i32)
+    (local.set $lo (f64.min (f64.promote_f32 (f32.load (local.get $pmin))) (f64.const 0)))
+    (local.set $hi (f64.max (f64.promote_f32 (f32.load (local.get $pmax))) (f64.const 0)))
+    (if (local.get $asym)
+      (then (local.set $w (f64.sub (local.get $hi) (local.get $lo))))
+      (else (local.set $w (f64.mul (f64.const 2) (f64.max (f64.neg (local.get $lo)) (local.get $hi))))))
+    (local.set $s
+      (f32.demote_f64
+        (f64.max
+          (select
+            (f64.div (local.get $w) (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $qmin))))
+            (f64.const 1)
+            (f64.gt (local.get $w) (f64.const 0)))
+          (f64.const 0x1p-126))))
+    (local.set $z (local.get $zsym))
+    (if (local.get $asym)
+      (then
+        (local.set $z
+          (i32.sub (local.get $qmin)
+            (i32.trunc_sat_f64_s
+              (f64.nearest (f64.max (f64.const -0x1p+40) (f64.div (local.get $lo) (f64.promote_f32 (local.get $s))))))))
+        (if (i32.lt_s (local.get $z) (local.get $qmin)) (then (local.set $z (local.get $qmin))))
+        (if (i32.gt_s (local.get $z) (local.get $qmax)) (then (local.set $z (local.get $qmax))))))
+    (f32.store (local.get $ps) (local.get $s))
+    (i32.store (local.get $pz) (local.get $z)))
+
+  ;; Sets the loop-invariant vectors of the quant_int_fx loop for scale s and zero point z.
+  (func $fx_setup (param $s f32) (param $z i32) (param $qmin i32) (param $qmax i32) (param $uns i32)
+    (local $bias i32)
+    (local.set $bias (select (i32.const 128) (i32.const 0) (local.get $uns)))
+    (global.set $fx_off (i32x4.splat (i32.add (i32.const 0x44bff000) (i32.shl (local.get $bias) (i32.const 13)))))
+    (global.set $fx_frac (v128.const i32x4 8191 8191 8191 8191))
+    (global.set $fx_lo8 (i8x16.splat (i32.sub (local.get $qmin) (local.get $bias))))
+    (global.set $fx_hi8 (i8x16.splat (i32.sub (local.get $qmax) (local.get $bias))))
+    (global.set $fx_flip (i8x16.splat (local.get $bias)))
+    (global.set $fx_inv (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
+    (global.set $fx_mag (f32x4.splat (f32.convert_i32_s (i32.add (i32.const 1536) (local.get $z))))))
+
+  ;; Codes of the chunk at xq (scale s, zero point z; as quant_int_fx) into outq, and the range of the chunk at xr
+  ;; (as `range`) into *pmin, *pmax, in one loop. Returns 1 when the chunk at xr holds NaN or Inf.
+  (func $quant_range (param $xq i32) (param $xr i32) (param $chunk i32) (param $s f32) (param $z i32) (param $qmin i32)
+    (param $qmax i32) (param $uns i32) (param $outq i32) (param $pmin i32) (param $pmax i32) (result i32)
+    (local $p i32) (local $o i32) (local $r i32) (local $vend i32) (local $end i32) (local $stop i32) (local $rend i32)
+    (local $s64 f64) (local $e f64) (local $lo f64) (local $hi f64)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local $mn0 v128) (local $mx0 v128) (local $mn1 v128) (local $mx1 v128) (local $bad v128)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $smin f32) (local $smax f32) (local $v f32) (local $badf f32)
+    (call $fx_setup (local.get $s) (local.get $z) (local.get $qmin) (local.get $qmax) (local.get $uns))
+    (local.set $s64 (f64.promote_f32 (local.get $s)))
+    (local.set $lo (f64.convert_i32_s (i32.sub (local.get $qmin) (local.get $z))))
+    (local.set $hi (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $z))))
+    (local.set $p (local.get $xq))
+    (local.set $o (local.get $outq))
+    (local.set $r (local.get $xr))
+    (local.set $mn0 (v128.const f32x4 inf inf inf inf))
+    (local.set $mn1 (local.get $mn0))
+    (local.set $mx0 (v128.const f32x4 -inf -inf -inf -inf))
+    (local.set $mx1 (local.get $mx0))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
+    (local.set $rend (i32.add (local.get $r) (i32.shl (local.get $chunk) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $chunk) (i32.const -16)) (i32.const 2))))
+    (block $b16
+      (loop $l16
+        (br_if $b16 (i32.ge_u (local.get $p) (local.get $vend)))
+        (local.set $t0
+          (i32x4.sub (f32x4.add (f32x4.mul (v128.load (local.get $p)) (global.get $fx_inv)) (global.get $fx_mag)) (global.get $fx_off)))
+        (local.set $t1
+          (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=16 (local.get $p)) (global.get $fx_inv)) (global.get $fx_mag)) (global.get $fx_off)))
+        (local.set $t2
+          (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $p)) (global.get $fx_inv)) (global.get $fx_mag)) (global.get $fx_off)))
+        (local.set $t3
+          (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=48 (local.get $p)) (global.get $fx_inv)) (global.get $fx_mag)) (global.get $fx_off)))
+        (v128.store (local.get $o)
+          (v128.xor
+            (i8x16.min_s
+              (i8x16.max_s
+                (i8x16.narrow_i16x8_s
+                  (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $t0) (i32.const 13)) (i32x4.shr_s (local.get $t1) (i32.const 13)))
+                  (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $t2) (i32.const 13)) (i32x4.shr_s (local.get $t3) (i32.const 13))))
+                (global.get $fx_lo8))
+              (global.get $fx_hi8))
+            (global.get $fx_flip)))
+        ;; the range of the next chunk, 16 values
+        (local.set $v0 (v128.load (local.get $r)))
+        (local.set $v1 (v128.load offset=16 (local.get $r)))
+        (local.set $v2 (v128.load offset=32 (local.get $r)))
+        (local.set $v3 (v128.load offset=48 (local.get $r)))
+        (local.set $mn0 (f32x4.pmin (f32x4.pmin (local.get $mn0) (local.get $v0)) (local.get $v2)))
+        (local.set $mx0 (f32x4.pmax (f32x4.pmax (local.get $mx0) (local.get $v0)) (local.get $v2)))
+        (local.set $mn1 (f32x4.pmin (f32x4.pmin (local.get $mn1) (local.get $v1)) (local.get $v3)))
+        (local.set $mx1 (f32x4.pmax (f32x4.pmax (local.get $mx1) (local.get $v1)) (local.get $v3)))
+        (local.set $v0 (f32x4.add (f32x4.add (local.get $v0) (local.get $v1)) (f32x4.add (local.get $v2) (local.get $v3))))
+        (local.set $bad (v128.or (local.get $bad) (f32x4.ne (local.get $v0) (local.get $v0))))
+        (local.set $p (i32.add (local.get $p) (i32.const 64)))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (local.set $r (i32.add (local.get $r) (i32.const 64)))
+        (br_if $l16
+          (i32x4.all_true
+            (i32x4.min_u
+              (i32x4.min_u (v128.and (local.get $t0) (global.get $fx_frac)) (v128.and (local.get $t1) (global.get $fx_frac)))
+              (i32x4.min_u (v128.and (local.get $t2) (global.get $fx_frac)) (v128.and (local.get $t3) (global.get $fx_frac))))))
+        ;; Near a tie (rare): redo these 16 codes with the exact float64 quotient, as the reference does.
+        (local.set $stop (local.get $p))
+        (local.set $p (i32.sub (local.get $p) (i32.const 64)))
+        (local.set $o (i32.sub (local.get $o) (i32.const 16)))
+        (loop $redo
+          (local.set $e (f64.div (f64.promote_f32 (f32.load (local.get $p))) (local.get $s64)))
+          (local.set $e (f64.min (f64.max (f64.nearest (local.get $e)) (local.get $lo)) (local.get $hi)))
+          (i32.store8 (local.get $o) (i32.add (i32.trunc_sat_f64_s (local.get $e)) (local.get $z)))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (local.set $o (i32.add (local.get $o) (i32.const 1)))
+          (br_if $redo (i32.lt_u (local.get $p) (local.get $stop))))
+        (br $l16)))
+    ;; tails: the last chunk % 16 codes, the last chunk % 16 range values
+    (block $q1
+      (loop $lq1
+        (br_if $q1 (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $e (f64.div (f64.promote_f32 (f32.load (local.get $p))) (local.get $s64)))
+        (local.set $e (f64.min (f64.max (f64.nearest (local.get $e)) (local.get $lo)) (local.get $hi)))
+        (i32.store8 (local.get $o) (i32.add (i32.trunc_sat_f64_s (local.get $e)) (local.get $z)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $lq1)))
+    (local.set $mn0 (f32x4.pmin (local.get $mn0) (local.get $mn1)))
+    (local.set $mx0 (f32x4.pmax (local.get $mx0) (local.get $mx1)))
+    (local.set $smin (f32x4.extract_lane 0 (local.get $mn0)))
+    (local.set $smax (f32x4.extract_lane 0 (local.get $mx0)))
+    (local.set $v (f32x4.extract_lane 1 (local.get $mn0)))
+    (if (f32.lt (local.get $v) (local.get $smin)) (then (local.set $smin (local.get $v))))
+    (local.set $v (f32x4.extract_lane 2 (local.get $mn0)))
+    (if (f32.lt (local.get $v) (local.get $smin)) (then (local.set $smin (local.get $v))))
+    (local.set $v (f32x4.extract_lane 3 (local.get $mn0)))
+    (if (f32.lt (local.get $v) (local.get $smin)) (then (local.set $smin (local.get $v))))
+    (local.set $v (f32x4.extract_lane 1 (local.get $mx0)))
+    (if (f32.gt (local.get $v) (local.get $smax)) (then (local.set $smax (local.get $v))))
+    (local.set $v (f32x4.extract_lane 2 (local.get $mx0)))
+    (if (f32.gt (local.get $v) (local.get $smax)) (then (local.set $smax (local.get $v))))
+    (local.set $v (f32x4.extract_lane 3 (local.get $mx0)))
+    (if (f32.gt (local.get $v) (local.get $smax)) (then (local.set $smax (local.get $v))))
+    (block $r1
+      (loop $lr1
+        (br_if $r1 (i32.ge_u (local.get $r) (local.get $rend)))
+        (local.set $v (f32.load (local.get $r)))
+        (local.set $badf (f32.add (local.get $badf) (f32.sub (local.get $v) (local.get $v))))
+        (if (f32.lt (local.get $v) (local.get $smin)) (then (local.set $smin (local.get $v))))
+        (if (f32.gt (local.get $v) (local.get $smax)) (then (local.set $smax (local.get $v))))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $lr1)))
+    (f32.store (local.get $pmin) (local.get $smin))
+    (f32.store (local.get $pmax) (local.get $smax))
+    (i32.or
+      (i32.or (f32.eq (local.get $smin) (f32.const -inf)) (f32.eq (local.get $smax) (f32.const inf)))
+      (i32.or (v128.any_true (local.get $bad)) (f32.ne (local.get $badf) (local.get $badf)))))
+
   ;; ---------------------------------------------------------------------------------------------------------
-  ;; dequant_int(codes, nchunks, chunk, scales, zps, unsigned, out): out = f32(code - z) * s per element.
+  ;; dequant_int(codes, nchunks, chunk, scales, zps, unsigned, out, qmin, qmax) -> outOfRange
+  ;; out = f32(code - z) * s per element. Returns 1 when a code lies outside [qmin, qmax] (the reference then
+  ;; reports it; clipped ranges such as int8 [-127, 127] make -128 such a code), else 0.
   (func (export "dequant_int") (param $q i32) (param $nchunks i32) (param $chunk i32) (param $scales i32)
-    (param $zps i32) (param $uns i32) (param $out i32)
+    (param $zps i32) (param $uns i32) (param $out i32) (param $qmin i32) (param $qmax i32) (result i32)
+    (local $cmin v128) (local $cmax v128) (local $bad i32)
     (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $vend i32) (local $z i32) (local $code i32)
     (local $s f32) (local $vs v128) (local $z16 v128) (local $v v128) (local $a v128) (local $b v128)
     (local.set $p (local.get $q))
     (local.set $o (local.get $out))
+    ;; Code bounds seen so far, in the byte order of the codes (unsigned bytes compared after flipping the sign bit).
+    (local.set $cmin (v128.const i8x16 127 127 127 127 127 127 127 127 127 127 127 127 127 127 127 127))
+    (local.set $cmax (v128.const i8x16 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128))
     (block $done
       (loop $chunks
         (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
@@ -394,6 +560,9 @@
           (loop $l16
             (br_if $b16 (i32.ge_u (local.get $p) (local.get $vend)))
             (local.set $v (v128.load (local.get $p)))
+            (local.set $a (v128.xor (local.get $v) (i8x16.splat (i32.shl (local.get $uns) (i32.const 7)))))
+            (local.set $cmin (i8x16.min_s (local.get $cmin) (local.get $a)))
+            (local.set $cmax (i8x16.max_s (local.get $cmax) (local.get $a)))
             (if (local.get $uns)
               (then
                 (local.set $a (i16x8.extend_low_i8x16_u (local.get $v)))
@@ -420,13 +589,21 @@
             (if (local.get $uns)
               (then (local.set $code (i32.load8_u (local.get $p))))
               (else (local.set $code (i32.load8_s (local.get $p)))))
+            (local.set $bad
+              (i32.or (local.get $bad)
+                (i32.or (i32.lt_s (local.get $code) (local.get $qmin)) (i32.gt_s (local.get $code) (local.get $qmax)))))
             (f32.store (local.get $o)
               (f32.mul (f32.convert_i32_s (i32.sub (local.get $code) (local.get $z))) (local.get $s)))
             (local.set $p (i32.add (local.get $p) (i32.const 1)))
             (local.set $o (i32.add (local.get $o) (i32.const 4)))
             (br $l1)))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
-        (br $chunks))))
+        (br $chunks)))
+    (local.set $a (i8x16.splat (i32.sub (local.get $qmin) (i32.shl (local.get $uns) (i32.const 7)))))
+    (local.set $b (i8x16.splat (i32.sub (local.get $qmax) (i32.shl (local.get $uns) (i32.const 7)))))
+    (i32.or (local.get $bad)
+      (v128.any_true
+        (v128.or (i8x16.lt_s (local.get $cmin) (local.get $a)) (i8x16.gt_s (local.get $cmax) (local.get $b))))))
 
   ;; ---------------------------------------------------------------------------------------------------------
   ;; pack4(src, n, dst): n code bytes -> ceil(n / 2) bytes, element 2j in the low nibble of byte j.
@@ -669,7 +846,7 @@
             (loop $groups4
                 (local.set $wv (v128.load (local.get $wp)))
                 (local.set $lo (v128.and (local.get $wv) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
-                (local.set $hi (i8x16.shr_u (local.get $wv) (i32.const 4)))
+                (local.set $hi (v128.and (i16x8.shr_u (local.get $wv) (i32.const 4)) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
                 (local.set $t16 (i16x8.sub (i16x8.extend_low_i8x16_u (local.get $lo)) (local.get $z16)))
                 (local.set $f0 (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $t16))))
                 (local.set $f1 (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $t16))))
@@ -735,7 +912,7 @@
             (loop $groups1
                 (local.set $wv (v128.load (local.get $wp)))
                 (local.set $lo (v128.and (local.get $wv) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
-                (local.set $hi (i8x16.shr_u (local.get $wv) (i32.const 4)))
+                (local.set $hi (v128.and (i16x8.shr_u (local.get $wv) (i32.const 4)) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
                 (local.set $t16 (i16x8.sub (i16x8.extend_low_i8x16_u (local.get $lo)) (local.get $z16)))
                 (local.set $f0 (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $t16))))
                 (local.set $f1 (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $t16))))
