@@ -35,10 +35,16 @@ export function dequantize(q: QuantizedTensor, options: DTypeLookup = {}): Tenso
   const run = new Int32Array(Math.min(g.chunk, MAX_RUN));
   const bits = ctx.dtype.bits;
   const signed = ctx.dtype.signed && !ctx.isFloat;
-  forEachChunk(g, (start, len, b) => {
-    loadCodes(q.data, bits, signed, start, len, run);
-    codec.dequantize(run, start, len, b, out, start);
-  });
+  const data = q.data;
+  if (bits >= 8 && (signed ? data instanceof Int8Array : data instanceof Uint8Array)) {
+    // One byte per code in the storage's own signedness: read it in place.
+    forEachChunk(g, (start, len, b) => codec.dequantize(data, start, len, b, out, start));
+  } else {
+    forEachChunk(g, (start, len, b) => {
+      loadCodes(data, bits, signed, start, len, run);
+      codec.dequantize(run, 0, len, b, out, start);
+    });
+  }
   return { data: out, shape: [...q.shape] };
 }
 

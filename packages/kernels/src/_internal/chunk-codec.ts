@@ -2,7 +2,6 @@ import { QuantError } from '@lowbit/dtypes';
 import type { QParams } from '../qparams.js';
 import type { NonFinitePolicy } from '../reduce-range.js';
 import { nonFiniteError } from '../reduce-range.js';
-import { RNE_MAGIC, rne } from './round.js';
 import type { SpecContext } from './spec-context.js';
 
 /** Where quantized codes are written. */
@@ -18,8 +17,145 @@ export interface ChunkCodec {
    * the final one-byte-per-code storage directly.
    */
   quantize(x: Float32Array, start: number, len: number, b: number, out: CodeSink, outStart: number): void;
-  /** Writes values of `codes[0 .. len)` (block `b`) to `out[outStart ..]`; `start` is the first element's index. */
-  dequantize(codes: Int32Array, start: number, len: number, b: number, out: Float32Array, outStart: number): void;
+  /**
+   * Writes values of `codes[codesStart .. codesStart+len)` (block `b`) to `out[outStart ..]`; `outStart` is the
+   * first element's index in the tensor. `codes` is a scratch run or the one-byte-per-code storage itself.
+   */
+  dequantize(codes: CodeSink, codesStart: number, len: number, b: number, out: Float32Array, outStart: number): void;
+}
+
+// The hot loops are top-level functions that take every value they use as an argument: V8 compiles those far
+// better than closures over per-call state, and they make no call into another module (some module systems
+// turn imports into property reads). Rounding is inlined: adding and subtracting 1.5 * 2^52 rounds a float64
+// of magnitude below 2^51 to an integer, ties to even.
+const MAGIC = 6755399441055744;
+
+/**
+ * `out[outStart + k] = clamp(round(x[start + k] / s), lo, hi) + z` for the zp formulation (lo = qmin - z,
+ * hi = qmax - z). It multiplies by the reciprocal, which can differ from `x / s` only within ~1e-13 of a rounding
+ * tie, and recomputes elements within 1e-7 of a tie with the true division. NaN / Inf are not tested per element:
+ * the returned `x * 0` sum is NaN when the run holds one, and the caller then redoes the run carefully.
+ */
+function quantizeZpRun(
+  x: Float32Array,
+  start: number,
+  len: number,
+  s: number,
+  z: number,
+  lo: number,
+  hi: number,
+  out: CodeSink,
+  outStart: number,
+): number {
+  const inv = 1 / s;
+  let poison = 0;
+  for (let k = 0; k < len; k++) {
+    const xv = x[start + k] as number;
+    poison += xv * 0;
+    let v = xv * inv;
+    v = v > hi ? hi : v < lo ? lo : v;
+    let q = v + MAGIC - MAGIC;
+    const e = v - q;
+    if (e * e > 0.2499999) {
+      const exact = xv / s;
+      q = (exact > hi ? hi : exact >= lo ? exact : lo) + MAGIC - MAGIC;
+    }
+    out[outStart + k] = q + z;
+  }
+  return poison;
+}
+
+/** `out = clamp(round((x - m) / s), 0, levels) + qmin` for the minval formulation; returns the NaN poison. */
+function quantizeMinvalRun(
+  x: Float32Array,
+  start: number,
+  len: number,
+  s: number,
+  m: number,
+  levels: number,
+  qmin: number,
+  out: CodeSink,
+  outStart: number,
+): number {
+  let poison = 0;
+  for (let k = 0; k < len; k++) {
+    const xv = x[start + k] as number;
+    poison += xv * 0;
+    let v = (xv - m) / s;
+    v = v > levels ? levels : v < 0 ? 0 : v;
+    out[outStart + k] = v + MAGIC - MAGIC + qmin;
+  }
+  return poison;
+}
+
+/** `out = x / s` in float32 for float element dtypes; returns the NaN poison. */
+function scaleRun(x: Float32Array, start: number, len: number, s: number, out: Float32Array): number {
+  let poison = 0;
+  for (let k = 0; k < len; k++) {
+    const xv = x[start + k] as number;
+    poison += xv * 0;
+    out[k] = xv / s;
+  }
+  return poison;
+}
+
+/** `out = (c - z) * s`; returns the offset of the first code outside [qmin, qmax], or -1. */
+function dequantizeZpRun(
+  codes: CodeSink,
+  codesStart: number,
+  len: number,
+  s: number,
+  z: number,
+  qmin: number,
+  qmax: number,
+  out: Float32Array,
+  outStart: number,
+): number {
+  for (let k = 0; k < len; k++) {
+    const c = codes[codesStart + k] as number;
+    if (!(c >= qmin && c <= qmax)) return k;
+    out[outStart + k] = (c - z) * s;
+  }
+  return -1;
+}
+
+/** `out = s (c - qmin) + m`; returns the offset of the first code outside [qmin, qmax], or -1. */
+function dequantizeMinvalRun(
+  codes: CodeSink,
+  codesStart: number,
+  len: number,
+  s: number,
+  m: number,
+  qmin: number,
+  qmax: number,
+  out: Float32Array,
+  outStart: number,
+): number {
+  for (let k = 0; k < len; k++) {
+    const c = codes[codesStart + k] as number;
+    if (!(c >= qmin && c <= qmax)) return k;
+    out[outStart + k] = s * (c - qmin) + m;
+  }
+  return -1;
+}
+
+/** `out = table[c] * s` for float element dtypes; returns the offset of the first code not in the table, or -1. */
+function dequantizeTableRun(
+  codes: CodeSink,
+  codesStart: number,
+  len: number,
+  s: number,
+  table: Float32Array,
+  out: Float32Array,
+  outStart: number,
+): number {
+  const n = table.length;
+  for (let k = 0; k < len; k++) {
+    const c = codes[codesStart + k] as number;
+    if (!(c >= 0 && c < n)) return k;
+    out[outStart + k] = (table[c] as number) * s;
+  }
+  return -1;
 }
 
 /** Builds the chunk codec for a resolved spec and its parameters. */
@@ -33,11 +169,16 @@ export function createChunkCodec(
   const { scales, zeroPoints, minvals } = qparams;
   const { qmin, qmax } = ctx;
   const strict = nonFinite === 'error';
-  // Rounding is inlined in the loops below (a local constant, not a call into another module), which keeps
-  // them fast under module systems that turn imports into property accesses.
-  const magic = RNE_MAGIC;
-  const fail = (v: number, i: number): never => {
-    throw nonFiniteError(where, v, i, shape);
+  const badCode = (codes: CodeSink, at: number, outIndex: number): never => {
+    throw invalidCode(where, codes[at] as number, outIndex);
+  };
+  /** First NaN / Inf of a run, thrown under the `error` policy. */
+  const checkFinite = (x: Float32Array, start: number, len: number): void => {
+    if (!strict) return;
+    for (let k = 0; k < len; k++) {
+      const v = x[start + k] as number;
+      if (v - v !== 0) throw nonFiniteError(where, v, start + k, shape);
+    }
   };
   if (ctx.isFloat) {
     const dtype = ctx.dtype;
@@ -46,34 +187,23 @@ export function createChunkCodec(
     const scratchByLength = new Map<number, { scaled: Float32Array; codes: Uint8Array }>();
     return {
       quantize(x, start, len, b, out, outStart) {
-        const s = scales[b] as number;
         let buffers = scratchByLength.get(len);
         if (!buffers) {
           buffers = { scaled: new Float32Array(len), codes: new Uint8Array(len) };
           scratchByLength.set(len, buffers);
         }
-        const scratch = buffers.scaled;
-        const codeScratch = buffers.codes;
-        for (let k = 0; k < len; k++) {
-          const v = x[start + k] as number;
-          if (v - v !== 0) {
-            if (strict) fail(v, start + k);
-            scratch[k] = v !== v ? 0 : v;
-            continue;
-          }
-          scratch[k] = v / s;
+        const { scaled, codes } = buffers;
+        if (scaleRun(x, start, len, scales[b] as number, scaled) !== 0) {
+          checkFinite(x, start, len);
+          // Saturate policy: NaN quantizes as 0; +-Inf / s stays infinite and the saturating encoder clamps it.
+          for (let k = 0; k < len; k++) if (scaled[k] !== scaled[k]) scaled[k] = 0;
         }
-        dtype.encodeArray(scratch, { out: codeScratch });
-        for (let k = 0; k < len; k++) out[outStart + k] = codeScratch[k] as number;
+        dtype.encodeArray(scaled, { out: codes });
+        for (let k = 0; k < len; k++) out[outStart + k] = codes[k] as number;
       },
-      dequantize(codes, start, len, b, out, outStart) {
-        const s = scales[b] as number;
-        for (let k = 0; k < len; k++) {
-          const c = codes[k] as number;
-          const v = table[c];
-          if (v === undefined) throw invalidCode(where, c, start + k);
-          out[outStart + k] = v * s;
-        }
+      dequantize(codes, codesStart, len, b, out, outStart) {
+        const bad = dequantizeTableRun(codes, codesStart, len, scales[b] as number, table, out, outStart);
+        if (bad >= 0) badCode(codes, codesStart + bad, outStart + bad);
       },
     };
   }
@@ -83,27 +213,29 @@ export function createChunkCodec(
       quantize(x, start, len, b, out, outStart) {
         const s = scales[b] as number;
         const m = minvals[b] as number;
-        for (let k = 0; k < len; k++) {
-          const xv = x[start + k] as number;
-          let v = (xv - m) / s;
-          if (!(v >= 0 && v <= levels)) {
-            if (xv - xv !== 0) {
-              if (strict) fail(xv, start + k);
-              if (xv !== xv) v = -m / s;
-            }
-            v = v > levels ? levels : v >= 0 ? v : 0;
+        if (quantizeMinvalRun(x, start, len, s, m, levels, qmin, out, outStart) !== 0) {
+          checkFinite(x, start, len);
+          for (let k = 0; k < len; k++) {
+            const v = x[start + k] as number;
+            if (v !== v) out[outStart + k] = Math.min(levels, Math.max(0, -m / s + MAGIC - MAGIC)) + qmin;
+            else if (v === Infinity) out[outStart + k] = qmax;
+            else if (v === -Infinity) out[outStart + k] = qmin;
           }
-          out[outStart + k] = v + magic - magic + qmin;
         }
       },
-      dequantize(codes, start, len, b, out, outStart) {
-        const s = scales[b] as number;
-        const m = minvals[b] as number;
-        for (let k = 0; k < len; k++) {
-          const c = codes[k] as number;
-          if (!(c >= qmin && c <= qmax)) throw invalidCode(where, c, start + k);
-          out[outStart + k] = s * (c - qmin) + m;
-        }
+      dequantize(codes, codesStart, len, b, out, outStart) {
+        const bad = dequantizeMinvalRun(
+          codes,
+          codesStart,
+          len,
+          scales[b] as number,
+          minvals[b] as number,
+          qmin,
+          qmax,
+          out,
+          outStart,
+        );
+        if (bad >= 0) badCode(codes, codesStart + bad, outStart + bad);
       },
     };
   }
@@ -111,39 +243,22 @@ export function createChunkCodec(
   return {
     quantize(x, start, len, b, out, outStart) {
       const s = scales[b] as number;
-      // Multiplying by the reciprocal is faster than dividing; it can differ from x / s only within ~1e-13 of
-      // a rounding tie, so those rare elements are recomputed with the true division the formula states.
-      const inv = 1 / s;
       const z = zeroPoints ? (zeroPoints[b] as number) : zImplicit;
-      const lo = qmin - z;
-      const hi = qmax - z;
-      for (let k = 0; k < len; k++) {
-        const xv = x[start + k] as number;
-        let v = xv * inv;
-        if (!(v >= lo && v <= hi)) {
-          if (xv - xv !== 0) {
-            if (strict) fail(xv, start + k);
-            if (xv !== xv) v = 0;
-          }
-          v = v > hi ? hi : v >= lo ? v : lo;
+      if (quantizeZpRun(x, start, len, s, z, qmin - z, qmax - z, out, outStart) !== 0) {
+        checkFinite(x, start, len);
+        // Saturate policy: NaN quantizes as 0 (code z), +-Inf to the range ends.
+        for (let k = 0; k < len; k++) {
+          const v = x[start + k] as number;
+          if (v !== v) out[outStart + k] = z;
+          else if (v === Infinity) out[outStart + k] = qmax;
+          else if (v === -Infinity) out[outStart + k] = qmin;
         }
-        let q = v + magic - magic;
-        const d = v - q;
-        if (d > 0.4999999 || d < -0.4999999) {
-          const exact = xv / s;
-          q = rne(exact > hi ? hi : exact >= lo ? exact : lo);
-        }
-        out[outStart + k] = q + z;
       }
     },
-    dequantize(codes, start, len, b, out, outStart) {
-      const s = scales[b] as number;
+    dequantize(codes, codesStart, len, b, out, outStart) {
       const z = zeroPoints ? (zeroPoints[b] as number) : zImplicit;
-      for (let k = 0; k < len; k++) {
-        const c = codes[k] as number;
-        if (!(c >= qmin && c <= qmax)) throw invalidCode(where, c, start + k);
-        out[outStart + k] = (c - z) * s;
-      }
+      const bad = dequantizeZpRun(codes, codesStart, len, scales[b] as number, z, qmin, qmax, out, outStart);
+      if (bad >= 0) badCode(codes, codesStart + bad, outStart + bad);
     },
   };
 }
