@@ -2,6 +2,7 @@ import { QuantError } from '@lowbit/dtypes';
 import type { QParams } from '../qparams.js';
 import type { NonFinitePolicy } from '../reduce-range.js';
 import { nonFiniteError } from '../reduce-range.js';
+import { RNE_MAGIC } from './round.js';
 import type { SpecContext } from './spec-context.js';
 
 /** Where quantized codes are written. */
@@ -26,9 +27,8 @@ export interface ChunkCodec {
 
 // The hot loops are top-level functions that take every value they use as an argument: V8 compiles those far
 // better than closures over per-call state, and they make no call into another module (some module systems
-// turn imports into property reads). Rounding is inlined: adding and subtracting 1.5 * 2^52 rounds a float64
-// of magnitude below 2^51 to an integer, ties to even.
-const MAGIC = 6755399441055744;
+// turn imports into property reads). Rounding is inlined with a module-local copy of the constant.
+const MAGIC = RNE_MAGIC;
 
 /**
  * `out[outStart + k] = clamp(round(x[start + k] / s), lo, hi) + z` for the zp formulation (lo = qmin - z,
