@@ -1,4 +1,5 @@
 import { QuantError } from '@lowbit/dtypes';
+import type { OpsetTarget } from '@lowbit/io-mlpackage';
 import type { CommandArgs } from './command.js';
 
 /** A string option's value, or undefined. */
@@ -53,4 +54,21 @@ export function integerOption(args: CommandArgs, name: string, fallback: number,
     throw new QuantError('CLI_USAGE', `lowbit ${command}: --${name} must be a positive integer, got "${raw}"`);
   }
   return n;
+}
+
+/** Deployment targets `--target` accepts: the opsets lowbit can raise a program to. */
+export const UPGRADE_TARGETS: readonly OpsetTarget[] = ['iOS16', 'iOS17', 'iOS18'];
+
+/** The `--target` option, validated. @throws QuantError `CLI_USAGE` */
+export function targetOption(args: CommandArgs, command: string): OpsetTarget | undefined {
+  const target = stringOption(args, 'target');
+  if (target === undefined) return undefined;
+  const known = UPGRADE_TARGETS.find((t) => t === target);
+  if (known === undefined) {
+    throw new QuantError(
+      'CLI_USAGE',
+      `lowbit ${command}: --target must be one of ${UPGRADE_TARGETS.join(', ')}, got "${target}"`,
+    );
+  }
+  return known;
 }

@@ -12,6 +12,7 @@ import { listWeights, readWeight } from '@lowbit/io-mlpackage';
 import { layerInputRows, loadProgram, runProgram } from '@lowbit/mil-eval';
 import type { IdxImages, LoadedProgram, MilInput } from '@lowbit/mil-eval';
 import { resolveTensorSpec } from '@lowbit/spec';
+import { imageBatches } from './image-batches.js';
 import type { QuantizationConfig } from '@lowbit/spec';
 
 /** Progress of {@link gptqQuantizePackage}. */
@@ -51,16 +52,7 @@ function batches(images: IdxImages, program: LoadedProgram, size: number): MilIn
   const input = program.inputs[0];
   if (input === undefined || program.inputs.length !== 1)
     throw new QuantError('GPTQ_INVALID_ARGUMENT', 'gptqQuantizePackage: the program must have exactly one input');
-  const pixels = images.rows * images.cols;
-  const out: MilInput[] = [];
-  for (let s = 0; s < images.count; s += size) {
-    const b = Math.min(size, images.count - s);
-    out.push({
-      data: Float32Array.from(images.data.subarray(s * pixels, (s + b) * pixels)),
-      shape: [b, ...input.shape.slice(1)],
-    });
-  }
-  return out;
+  return imageBatches(images, size, input.shape.slice(1));
 }
 
 /**

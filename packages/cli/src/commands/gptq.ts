@@ -1,18 +1,23 @@
 import { resolve } from 'node:path';
-import { QuantError } from '@lowbit/dtypes';
 import { compressWeights, readMlPackage, upgradeOpset, writeMlPackage } from '@lowbit/io-mlpackage';
-import type { MlPackage, OpsetTarget } from '@lowbit/io-mlpackage';
+import type { MlPackage } from '@lowbit/io-mlpackage';
 import { readIdxDataset } from '@lowbit/mil-eval';
 import { describeSpec } from '@lowbit/spec';
-import { flag, optionalCount, integerOption, positionals, requiredOption, stringOption } from '../command-args.js';
+import {
+  flag,
+  integerOption,
+  optionalCount,
+  positionals,
+  requiredOption,
+  stringOption,
+  targetOption,
+} from '../command-args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../command.js';
 import { fixed, formatTable } from '../format-table.js';
 import { gptqQuantizePackage } from '../gptq-package.js';
 import { loadConfig } from '../load-config.js';
 import { createProgress } from '../progress.js';
-
-const TARGETS: readonly OpsetTarget[] = ['iOS16', 'iOS17', 'iOS18'];
 
 /** `lowbit gptq`: GPTQ weight quantization of a package, calibrated on IDX images. */
 export const gptqCommand: Command = {
@@ -56,10 +61,7 @@ options:
     const [input] = positionals(args, ['in.mlpackage'], 'gptq');
     const output = resolve(env.cwd, requiredOption(args, 'output', 'gptq'));
     const calibDir = resolve(env.cwd, requiredOption(args, 'calib', 'gptq'));
-    const target = stringOption(args, 'target');
-    if (target !== undefined && !(TARGETS as readonly string[]).includes(target)) {
-      throw new QuantError('CLI_USAGE', `lowbit gptq: --target must be one of ${TARGETS.join(', ')}, got "${target}"`);
-    }
+    const target = targetOption(args, 'gptq');
     const preset = stringOption(args, 'preset') ?? (stringOption(args, 'config') === undefined ? 'w4' : undefined);
     const { config, label } = await loadConfig(
       preset,
@@ -69,7 +71,7 @@ options:
       optionalCount(args, 'min-size', 'gptq'),
     );
     let pkg: MlPackage = await readMlPackage(resolve(env.cwd, input as string));
-    if (target) pkg = upgradeOpset(pkg, target as OpsetTarget);
+    if (target) pkg = upgradeOpset(pkg, target);
     const calib = await readIdxDataset(calibDir, stringOption(args, 'prefix') ?? 'calib');
     const limit = Math.min(calib.images.count, integerOption(args, 'limit', 1024, 'gptq'));
     const pixels = calib.images.rows * calib.images.cols;

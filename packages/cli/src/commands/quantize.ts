@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { QuantError } from '@lowbit/dtypes';
 import {
   compressWeights,
   listWeights,
@@ -14,15 +13,13 @@ import { quantizeWeightsStream } from '@lowbit/ptq';
 import type { PtqTensorReport, WeightTensor } from '@lowbit/ptq';
 import type { QuantizationConfig, QuantizationSpec, QuantizedTensor } from '@lowbit/spec';
 import type { CliEnvironment } from '../cli-environment.js';
-import { flag, optionalCount, positionals, requiredOption, stringOption } from '../command-args.js';
+import { flag, optionalCount, positionals, requiredOption, stringOption, targetOption } from '../command-args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../command.js';
 import { fixed, formatBytes, formatTable } from '../format-table.js';
 import { loadConfig, WEIGHT_OP_TYPES } from '../load-config.js';
 import { directorySize } from '../package-size.js';
 import { createProgress } from '../progress.js';
-
-const TARGETS: readonly OpsetTarget[] = ['iOS16', 'iOS17', 'iOS18'];
 
 /** One row of the quantize report: every weight of the package appears exactly once. */
 export interface QuantizeReportRow {
@@ -58,6 +55,23 @@ export interface QuantizeReport {
     readonly packageBytesBefore: number;
     readonly packageBytesAfter: number;
     readonly compressionRatio: number;
+  };
+}
+
+/** The report row of a weight left as it was. */
+function skippedRow(w: WeightInfo, reason: string): QuantizeReportRow {
+  return {
+    name: w.name,
+    opType: w.opType,
+    shape: w.shape,
+    status: 'skipped',
+    reason,
+    spec: null,
+    op: null,
+    bytesBefore: w.byteSize,
+    bytesAfter: w.byteSize,
+    sqnrDb: null,
+    maxAbsError: null,
   };
 }
 
@@ -117,19 +131,7 @@ export async function quantizePackage(
       candidates.push(w);
       continue;
     }
-    rows.set(w.id, {
-      name: w.name,
-      opType: w.opType,
-      shape: w.shape,
-      status: 'skipped',
-      reason: `skipped: ${reason}`,
-      spec: null,
-      op: null,
-      bytesBefore: w.byteSize,
-      bytesAfter: w.byteSize,
-      sqnrDb: null,
-      maxAbsError: null,
-    });
+    rows.set(w.id, skippedRow(w, `skipped: ${reason}`));
   }
   const progress = options.env ? createProgress(options.env, 'quantize') : null;
   // Config names match weight names (the const's output); ids disambiguate names repeated across functions.
@@ -166,23 +168,17 @@ export async function quantizePackage(
     const w = byName.get(entry.name) as WeightInfo;
     const notAWeightOp =
       entry.skipReason === 'disabled_globally' && !(WEIGHT_OP_TYPES as readonly string[]).includes(w.opType ?? '');
-    rows.set(w.id, {
-      name: w.name,
-      opType: w.opType,
-      shape: w.shape,
-      status: 'skipped',
-      reason: notAWeightOp
-        ? `skipped: ${w.opType} ops are not quantized by this config (it covers ${WEIGHT_OP_TYPES.join(', ')}); add "${w.opType}" to byOpType in a --config to include them`
-        : entry.status === 'failed'
-          ? `skipped: cannot be quantized with ${entry.specLabel ?? 'its spec'}: ${entry.error?.message ?? entry.reason}`
-          : entry.reason,
-      spec: null,
-      op: null,
-      bytesBefore: w.byteSize,
-      bytesAfter: w.byteSize,
-      sqnrDb: null,
-      maxAbsError: null,
-    });
+    rows.set(
+      w.id,
+      skippedRow(
+        w,
+        notAWeightOp
+          ? `skipped: ${w.opType} ops are not quantized by this config (it covers ${WEIGHT_OP_TYPES.join(', ')}); add "${w.opType}" to byOpType in a --config to include them`
+          : entry.status === 'failed'
+            ? `skipped: cannot be quantized with ${entry.specLabel ?? 'its spec'}: ${entry.error?.message ?? entry.reason}`
+            : entry.reason,
+      ),
+    );
   }
   const result = compressWeights(
     pkg,
@@ -305,13 +301,7 @@ options:
   async run(args, env) {
     const [input] = positionals(args, ['in.mlpackage'], 'quantize');
     const output = requiredOption(args, 'output', 'quantize');
-    const target = stringOption(args, 'target');
-    if (target !== undefined && !(TARGETS as readonly string[]).includes(target)) {
-      throw new QuantError(
-        'CLI_USAGE',
-        `lowbit quantize: --target must be one of ${TARGETS.join(', ')}, got "${target}"`,
-      );
-    }
+    const target = targetOption(args, 'quantize');
     const { config, label } = await loadConfig(
       stringOption(args, 'preset'),
       stringOption(args, 'config'),
@@ -321,7 +311,7 @@ options:
     );
     const report = await quantizePackage(resolve(env.cwd, input as string), resolve(env.cwd, output), config, {
       configLabel: label,
-      ...(target ? { target: target as OpsetTarget } : {}),
+      ...(target ? { target } : {}),
       overwrite: flag(args, 'overwrite'),
       env,
     });

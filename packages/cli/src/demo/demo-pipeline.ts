@@ -25,6 +25,7 @@ import { createCalibrator, quantizeWeights } from '@lowbit/ptq';
 import { getPreset, resolveBlockShape } from '@lowbit/spec';
 import type { QuantizationConfig, QuantizationSpec, QuantizedTensor } from '@lowbit/spec';
 import { gptqQuantizePackage } from '../gptq-package.js';
+import { imageBatches } from '../image-batches.js';
 import { fixed, formatTable } from '../format-table.js';
 import { DEMO_MODEL, findDemoData } from './demo-data.js';
 import { qatFineTuneClassifier } from './qat-finetune.js';
@@ -175,16 +176,7 @@ function inputOf(ctx: Context): string {
 
 function calibrationBatches(ctx: Context, size: number): MilInput[] {
   const { images } = ctx.calib;
-  const pixels = images.rows * images.cols;
-  const out: MilInput[] = [];
-  for (let s = 0; s < images.count; s += size) {
-    const b = Math.min(size, images.count - s);
-    out.push({
-      data: Float32Array.from(images.data.subarray(s * pixels, (s + b) * pixels)),
-      shape: [b, 1, images.rows, images.cols],
-    });
-  }
-  return out;
+  return imageBatches(images, size, [1, images.rows, images.cols]);
 }
 
 async function produce(ctx: Context, id: DemoRowId): Promise<Produced> {
