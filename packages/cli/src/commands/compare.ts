@@ -50,33 +50,21 @@ export async function comparePackages(
       continue;
     }
     weightsB.delete(wa.id);
-    const same = wa.shape.length === wb.shape.length && wa.shape.every((d, i) => d === wb.shape[i]);
-    if (!same) {
-      rows.push({
-        name: wa.name,
-        shape: wa.shape,
-        storageA: storage(wa),
-        storageB: storage(wb),
-        bytesA: wa.byteSize,
-        bytesB: wb.byteSize,
-        sqnrDb: null,
-        maxAbsError: null,
-        note: `shape differs: [${wb.shape.join(', ')}] in B`,
-      });
-      continue;
-    }
-    const [xa, xb] = await Promise.all([readWeight(a, wa), readWeight(b, wb)]);
-    rows.push({
+    const base = {
       name: wa.name,
       shape: wa.shape,
       storageA: storage(wa),
       storageB: storage(wb),
       bytesA: wa.byteSize,
       bytesB: wb.byteSize,
-      sqnrDb: sqnr(xa, xb),
-      maxAbsError: maxAbsError(xa, xb),
-      note: null,
-    });
+    };
+    const same = wa.shape.length === wb.shape.length && wa.shape.every((d, i) => d === wb.shape[i]);
+    if (!same) {
+      rows.push({ ...base, sqnrDb: null, maxAbsError: null, note: `shape differs: [${wb.shape.join(', ')}] in B` });
+      continue;
+    }
+    const [xa, xb] = await Promise.all([readWeight(a, wa), readWeight(b, wb)]);
+    rows.push({ ...base, sqnrDb: sqnr(xa, xb), maxAbsError: maxAbsError(xa, xb), note: null });
   }
   const [bytesA, bytesB] = await Promise.all([directorySize(pathA), directorySize(pathB)]);
   return {
