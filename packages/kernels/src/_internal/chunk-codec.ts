@@ -158,6 +158,25 @@ function dequantizeTableRun(
   return -1;
 }
 
+/** Rewrites the codes of NaN / +-Inf elements of a run: `zeroCode`, `qmax`, `qmin` (the saturate policy). */
+function saturateNonFinite(
+  x: Float32Array,
+  start: number,
+  len: number,
+  zeroCode: number,
+  qmin: number,
+  qmax: number,
+  out: CodeSink,
+  outStart: number,
+): void {
+  for (let k = 0; k < len; k++) {
+    const v = x[start + k] as number;
+    if (v !== v) out[outStart + k] = zeroCode;
+    else if (v === Infinity) out[outStart + k] = qmax;
+    else if (v === -Infinity) out[outStart + k] = qmin;
+  }
+}
+
 /** Builds the chunk codec for a resolved spec and its parameters. */
 export function createChunkCodec(
   ctx: SpecContext,
@@ -215,12 +234,9 @@ export function createChunkCodec(
         const m = minvals[b] as number;
         if (quantizeMinvalRun(x, start, len, s, m, levels, qmin, out, outStart) !== 0) {
           checkFinite(x, start, len);
-          for (let k = 0; k < len; k++) {
-            const v = x[start + k] as number;
-            if (v !== v) out[outStart + k] = Math.min(levels, Math.max(0, -m / s + MAGIC - MAGIC)) + qmin;
-            else if (v === Infinity) out[outStart + k] = qmax;
-            else if (v === -Infinity) out[outStart + k] = qmin;
-          }
+          // Saturate policy: NaN quantizes as 0 would, +-Inf to the range ends.
+          const zeroCode = Math.min(levels, Math.max(0, -m / s + MAGIC - MAGIC)) + qmin;
+          saturateNonFinite(x, start, len, zeroCode, qmin, qmax, out, outStart);
         }
       },
       dequantize(codes, codesStart, len, b, out, outStart) {
@@ -247,12 +263,7 @@ export function createChunkCodec(
       if (quantizeZpRun(x, start, len, s, z, qmin - z, qmax - z, out, outStart) !== 0) {
         checkFinite(x, start, len);
         // Saturate policy: NaN quantizes as 0 (code z), +-Inf to the range ends.
-        for (let k = 0; k < len; k++) {
-          const v = x[start + k] as number;
-          if (v !== v) out[outStart + k] = z;
-          else if (v === Infinity) out[outStart + k] = qmax;
-          else if (v === -Infinity) out[outStart + k] = qmin;
-        }
+        saturateNonFinite(x, start, len, z, qmin, qmax, out, outStart);
       }
     },
     dequantize(codes, codesStart, len, b, out, outStart) {
