@@ -249,4 +249,20 @@ describe('non-finite input', () => {
     expect(q.scales[0]).toBe(Math.fround(2 / 127));
     expect([...unpackCodes(q)]).toEqual([57, -127, 0, 127, -127, 32]);
   });
+
+  test("the 'saturate' policy in the minval formulation: NaN as 0, Inf as the range ends", () => {
+    const data = new Float32Array([3, NaN, Infinity, -Infinity, -1]);
+    const spec: QuantizationSpec = {
+      version: 1,
+      dtype: 'uint8',
+      qscheme: 'asymmetric',
+      qformulation: 'minval',
+      granularity: { type: 'per_tensor' },
+    };
+    const q = quantize({ data, shape: [5] }, spec, { nonFinite: 'saturate' });
+    expect(q.minvals?.[0]).toBe(-1);
+    // s = 4 / 255; 0 -> (0 + 1) / s = 63.75 -> 64
+    expect([...unpackCodes(q)]).toEqual([255, 64, 255, 0, 0]);
+    expect(() => quantize({ data, shape: [5] }, spec)).toThrowError(/flat index 1\) is NaN/);
+  });
 });
