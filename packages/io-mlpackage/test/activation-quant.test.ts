@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { float16BitsToFloat32, isQuantError } from '@lowbit/dtypes';
 import type { ActivationQuantization, MilOperation, MilValue, MlPackage, OpsetTarget } from '../src/index.js';
 import {
@@ -13,19 +12,12 @@ import {
   upgradeOpset,
   writeMlPackage,
 } from '../src/index.js';
-import { f16, hashDir, randomWeights, tempDir } from './helpers.js';
+import { f16, hashDir, randomWeights, useTempDir } from './helpers.js';
 
 // MIL.proto DataType numbers, written out here independently of the package.
 const DT = { string: 2, float16: 10, float32: 11, int8: 21, int32: 23, uint8: 31 } as const;
 
-let tmp: { dir: string; cleanup: () => Promise<void> };
-let n = 0;
-beforeAll(async () => {
-  tmp = await tempDir();
-});
-afterAll(async () => {
-  await tmp.cleanup();
-});
+const tmp = useTempDir();
 
 /** x [1, 16] -> fc1 (16 -> 12) -> relu -> fc2 (12 -> 4) -> softmax, optionally through float16. */
 function buildMlp(opset: OpsetTarget, dtype: 'float16' | 'float32' = 'float32'): MlPackage {
@@ -80,7 +72,7 @@ function expectError(f: () => unknown, code: string, ...parts: RegExp[]): void {
 }
 
 async function writeAndRead(pkg: MlPackage): Promise<{ pkg: MlPackage; path: string }> {
-  const path = join(tmp.dir, `a${n++}.mlpackage`);
+  const path = tmp.nextPackagePath('a');
   await writeMlPackage(pkg, path);
   return { pkg: await readMlPackage(path), path };
 }
@@ -261,7 +253,7 @@ describe('quantizeActivations', () => {
     expect(boundName(find(pkg, 'fc1'), 'x')).toBe('x');
     expect(await hashDir(path)).toBe(hash);
     // Writing the result elsewhere still leaves the source as it was.
-    await writeMlPackage(out, join(tmp.dir, `a${n++}.mlpackage`));
+    await writeMlPackage(out, tmp.nextPackagePath('a'));
     expect(await hashDir(path)).toBe(hash);
     expect(Object.isFrozen(out)).toBe(true);
   });

@@ -1,17 +1,11 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { isQuantError } from '@lowbit/dtypes';
 import { createProgramBuilder, listWeights, readMlPackage, readWeight, writeMlPackage } from '../src/index.js';
-import { SUPERPOINT, hashDir, randomWeights, tempDir } from './helpers.js';
+import { SUPERPOINT, hashDir, randomWeights, useTempDir } from './helpers.js';
 
-let tmp: { dir: string; cleanup: () => Promise<void> };
-beforeAll(async () => {
-  tmp = await tempDir();
-});
-afterAll(async () => {
-  await tmp.cleanup();
-});
+const tmp = useTempDir();
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { BlobFileReader, BlobFileWriter } from '../src/_internal/blob-format.js';
 import {
   compressWeights,
@@ -10,15 +10,9 @@ import {
   readWeight,
   writeMlPackage,
 } from '../src/index.js';
-import { SUPERPOINT, quantizeForTest, randomWeights, tempDir } from './helpers.js';
+import { SUPERPOINT, quantizeForTest, randomWeights, useTempDir } from './helpers.js';
 
-let tmp: { dir: string; cleanup: () => Promise<void> };
-beforeAll(async () => {
-  tmp = await tempDir();
-});
-afterAll(async () => {
-  await tmp.cleanup();
-});
+const tmp = useTempDir();
 
 test('writer lays out header, 64-byte records, alignment and sub-byte padding as specified', async () => {
   const file = join(tmp.dir, 'w.bin');

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { isQuantError, unpackBits } from '@lowbit/dtypes';
 import type { QuantizedTensor } from '@lowbit/spec';
 import type { MlPackage, OpsetTarget } from '../src/index.js';
@@ -16,16 +16,9 @@ import {
   upgradeOpset,
   writeMlPackage,
 } from '../src/index.js';
-import { dequantizeForTest, quantizeForTest, randomWeights, tempDir } from './helpers.js';
+import { dequantizeForTest, quantizeForTest, randomWeights, useTempDir } from './helpers.js';
 
-let tmp: { dir: string; cleanup: () => Promise<void> };
-let n = 0;
-beforeAll(async () => {
-  tmp = await tempDir();
-});
-afterAll(async () => {
-  await tmp.cleanup();
-});
+const tmp = useTempDir();
 
 /** A small classifier: conv -> relu -> max_pool -> flatten -> linear -> relu -> linear -> softmax. */
 function buildClassifier(opset: OpsetTarget, dtype: 'float16' | 'float32', seed = 1): MlPackage {
@@ -52,7 +45,7 @@ function buildClassifier(opset: OpsetTarget, dtype: 'float16' | 'float32', seed 
 async function writeAndRead(
   pkg: MlPackage,
 ): Promise<{ pkg: MlPackage; path: string; weightBytes: number; totalBytes: number }> {
-  const path = join(tmp.dir, `m${n++}.mlpackage`);
+  const path = tmp.nextPackagePath('m');
   const res = await writeMlPackage(pkg, path);
   return { pkg: await readMlPackage(path), path, weightBytes: res.weightBytes, totalBytes: res.totalBytes };
 }

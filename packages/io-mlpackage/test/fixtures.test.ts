@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { isQuantError } from '@lowbit/dtypes';
 import {
   checkOpsetUpgrade,
@@ -15,15 +15,9 @@ import {
   upgradeOpset,
   writeMlPackage,
 } from '../src/index.js';
-import { MATMUL, SUPERPOINT, YOLO, dequantizeForTest, hashDir, quantizeForTest, tempDir } from './helpers.js';
+import { MATMUL, SUPERPOINT, YOLO, dequantizeForTest, hashDir, quantizeForTest, useTempDir } from './helpers.js';
 
-let tmp: { dir: string; cleanup: () => Promise<void> };
-beforeAll(async () => {
-  tmp = await tempDir();
-});
-afterAll(async () => {
-  await tmp.cleanup();
-});
+const tmp = useTempDir();
 
 /** Reads a float16 blob at a data offset straight from the file (independent of the package code). */
 async function rawF16(file: string, dataOffset: number, count: number): Promise<number[]> {

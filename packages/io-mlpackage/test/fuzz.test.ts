@@ -1,7 +1,7 @@
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { isQuantError } from '@lowbit/dtypes';
 import {
   compressWeights,
@@ -11,15 +11,9 @@ import {
   readWeight,
   writeMlPackage,
 } from '../src/index.js';
-import { SUPERPOINT, YOLO, quantizeForTest, randomWeights, tempDir } from './helpers.js';
+import { SUPERPOINT, YOLO, quantizeForTest, randomWeights, useTempDir } from './helpers.js';
 
-let tmp: { dir: string; cleanup: () => Promise<void> };
-beforeAll(async () => {
-  tmp = await tempDir();
-});
-afterAll(async () => {
-  await tmp.cleanup();
-});
+const tmp = useTempDir();
 
 /** Reads everything a CLI would: the package, its weight list, and every weight. */
 async function readAll(dir: string, maxWeights = Infinity): Promise<void> {

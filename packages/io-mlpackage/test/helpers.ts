@@ -1,4 +1,4 @@
-/** Shared test helpers: fixture paths, temporary directories, a tiny reference quantizer, hashing. */
+/** Shared test helpers: fixture paths, temporary directories (per test file), a tiny reference quantizer, hashing. */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { float16BitsToFloat32, float32ToFloat16Bits, packBits } from '@lowbit/dtypes';
 import type { QuantizedTensor } from '@lowbit/spec';
+import { afterAll, beforeAll } from 'vitest';
 
 export const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/mlpackage/', import.meta.url));
 export const SUPERPOINT = join(FIXTURES, 'superpoint-fp16/superpoint.mlpackage');
@@ -16,6 +17,36 @@ export const MATMUL = join(FIXTURES, 'matmul-softmax-noweights/model.mlpackage')
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'lowbit-io-'));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The temporary directory of one test file, from {@link useTempDir}. */
+export interface FileTempDir {
+  /** The directory's path; exists from before the file's first test until after its last. */
+  readonly dir: string;
+  /** A fresh path `<dir>/<prefix><counter>.mlpackage`; the counter is shared by all calls of this file. */
+  nextPackagePath(prefix: string): string;
+}
+
+/** Registers `beforeAll`/`afterAll` hooks that create and remove a temporary directory for the calling test file. */
+export function useTempDir(): FileTempDir {
+  let tmp: { dir: string; cleanup: () => Promise<void> } | undefined;
+  let n = 0;
+  beforeAll(async () => {
+    tmp = await tempDir();
+  });
+  afterAll(async () => {
+    await tmp?.cleanup();
+  });
+  const dirOf = (): string => {
+    if (tmp === undefined) throw new Error('useTempDir: the directory exists only while the tests of the file run');
+    return tmp.dir;
+  };
+  return {
+    get dir() {
+      return dirOf();
+    },
+    nextPackagePath: (prefix) => join(dirOf(), `${prefix}${n++}.mlpackage`),
+  };
 }
 
 /** SHA-256 over every file (path and content) below `dir`. */

@@ -2,7 +2,7 @@ import type { MilTensor } from './mil-tensor.js';
 import type { OpEvent } from './run-program.js';
 import { evalError, showShape } from './_internal/errors.js';
 import { OpContext } from './_internal/op-context.js';
-import { resolveAxis } from './_internal/ops/conv.js';
+import { convAxes } from './_internal/ops/conv.js';
 import type { EvalValue } from './_internal/values.js';
 
 /** Input rows of a linear or conv op, laid out to match its weight viewed as `[out, columns]`. */
@@ -52,32 +52,7 @@ function unfold(ctx: OpContext, x: MilTensor, w: MilTensor): LayerInputRows {
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const [, cIn, kh, kw] = w.shape as [number, number, number, number];
   if (cIn !== c) ctx.fail(`weight ${showShape(w.shape)} does not fit x ${showShape(x.shape)}`);
-  const strides = ctx.ints('strides', [1, 1]);
-  const dil = ctx.ints('dilations', [1, 1]);
-  const padType = ctx.string('pad_type', 'valid');
-  const pad = ctx.ints('pad', [0, 0, 0, 0]);
-  const ay = resolveAxis(
-    ctx,
-    h,
-    kh,
-    strides[0] as number,
-    dil[0] as number,
-    padType,
-    pad[0] as number,
-    pad[1] as number,
-    false,
-  );
-  const ax = resolveAxis(
-    ctx,
-    wd,
-    kw,
-    strides[1] as number,
-    dil[1] as number,
-    padType,
-    pad[2] as number,
-    pad[3] as number,
-    false,
-  );
+  const { ay, ax, sy, sx, dy, dx } = convAxes(ctx, false, h, wd, kh, kw);
   const columns = c * kh * kw;
   const rows = n * ay.out * ax.out;
   const data = new Float32Array(rows * columns);
@@ -88,9 +63,9 @@ function unfold(ctx: OpContext, x: MilTensor, w: MilTensor): LayerInputRows {
         const base = r * columns;
         for (let ch = 0; ch < c; ch++) {
           for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * (strides[0] as number) + ky * (dil[0] as number) - ay.before;
+            const iy = oy * sy + ky * dy - ay.before;
             for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * (strides[1] as number) + kx * (dil[1] as number) - ax.before;
+              const ix = ox * sx + kx * dx - ax.before;
               const inside = iy >= 0 && iy < h && ix >= 0 && ix < wd;
               data[base + (ch * kh + ky) * kw + kx] = inside
                 ? (x.data[((b * c + ch) * h + iy) * wd + ix] as number)

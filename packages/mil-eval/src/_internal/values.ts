@@ -57,6 +57,20 @@ function u8(bytes: Uint8Array, align: number): Uint8Array {
   return bytes.byteOffset % align === 0 ? bytes : bytes.slice();
 }
 
+/** A typed-array constructor that views `length` integers at `byteOffset` of a buffer. */
+interface IntViewConstructor {
+  readonly BYTES_PER_ELEMENT: number;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): ArrayLike<number>;
+}
+
+/** Views for the 16- and 32-bit integer dtypes (read in place when the bytes are aligned, else from a copy). */
+const WIDE_INT_VIEWS: Readonly<Record<'int16' | 'uint16' | 'int32' | 'uint32', IntViewConstructor>> = {
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+};
+
 function fromBytes(bytes: Uint8Array, dtype: string, count: number, where: string): Float32Array {
   const need = (bits: number): void => {
     const n = Math.ceil((count * bits) / 8);
@@ -89,24 +103,13 @@ function fromBytes(bytes: Uint8Array, dtype: string, count: number, where: strin
       need(8);
       return getDType(dtype).decodeArray(bytes);
     case 'int32':
-    case 'uint32': {
-      need(32);
-      const b = u8(bytes, 4);
-      const view =
-        dtype === 'int32'
-          ? new Int32Array(b.buffer, b.byteOffset, count)
-          : new Uint32Array(b.buffer, b.byteOffset, count);
-      return Float32Array.from(view);
-    }
+    case 'uint32':
     case 'int16':
     case 'uint16': {
-      need(16);
-      const b = u8(bytes, 2);
-      const view =
-        dtype === 'int16'
-          ? new Int16Array(b.buffer, b.byteOffset, count)
-          : new Uint16Array(b.buffer, b.byteOffset, count);
-      return Float32Array.from(view);
+      const View = WIDE_INT_VIEWS[dtype];
+      need(8 * View.BYTES_PER_ELEMENT);
+      const b = u8(bytes, View.BYTES_PER_ELEMENT);
+      return Float32Array.from(new View(b.buffer, b.byteOffset, count));
     }
     default: {
       const bits = integerBits(dtype);

@@ -14,7 +14,7 @@ interface Axis {
  * `same_lower`: output `ceil(in / stride)`, total padding `max((out - 1) * stride + dilated_kernel - in, 0)`,
  * the odd pixel after (`same`) or before (`same_lower`).
  */
-export function resolveAxis(
+function resolveAxis(
   ctx: OpContext,
   size: number,
   kernel: number,
@@ -50,6 +50,83 @@ export function resolveAxis(
   if (span < 0) ctx.fail(`the dilated kernel (${eff}) is larger than the padded input (${size + a + b})`);
   const out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
   return { before: a, out };
+}
+
+/** An integer vector parameter, or `length` copies of `fill` when it is absent. */
+function intsOr(ctx: OpContext, param: string, length: number, fill: number): number[] {
+  return ctx.ints(
+    param,
+    Array.from({ length }, () => fill),
+  );
+}
+
+/** Strides, dilations and padding of a sliding-window op, as its parameters give them (`sp` or `2 * sp` entries). */
+interface WindowParams {
+  readonly strides: readonly number[];
+  readonly dilations: readonly number[];
+  readonly padType: string;
+  readonly pad: readonly number[];
+}
+
+/** Resolved height (`y`) and width (`x`) axes of a sliding window; for 1-D the height axis is the identity. */
+export interface WindowAxes {
+  readonly ay: Axis;
+  readonly ax: Axis;
+  readonly sy: number;
+  readonly sx: number;
+  readonly dy: number;
+  readonly dx: number;
+}
+
+/** Resolves the height (2-D only) and width axes of a `kh x kw` window over an `h x w` input. */
+function resolveAxes(
+  ctx: OpContext,
+  oneD: boolean,
+  h: number,
+  w: number,
+  kh: number,
+  kw: number,
+  p: WindowParams,
+  ceilMode: boolean,
+): WindowAxes {
+  const sp = oneD ? 1 : 2;
+  const sy = oneD ? 1 : (p.strides[0] as number);
+  const sx = p.strides[sp - 1] as number;
+  const dy = oneD ? 1 : (p.dilations[0] as number);
+  const dx = p.dilations[sp - 1] as number;
+  const ay = oneD
+    ? { before: 0, out: 1 }
+    : resolveAxis(ctx, h, kh, sy, dy, p.padType, p.pad[0] as number, p.pad[1] as number, ceilMode);
+  const ax = resolveAxis(
+    ctx,
+    w,
+    kw,
+    sx,
+    dx,
+    p.padType,
+    p.pad[2 * sp - 2] as number,
+    p.pad[2 * sp - 1] as number,
+    ceilMode,
+  );
+  return { ay, ax, sy, sx, dy, dx };
+}
+
+/**
+ * Reads a conv's `strides`, `dilations`, `pad_type` and `pad` (defaults: all 1, all 1, `valid`, all 0), checks
+ * their lengths and resolves its spatial axes. Used by `conv` and by `layerInputRows`, so both see the same geometry.
+ */
+export function convAxes(ctx: OpContext, oneD: boolean, h: number, w: number, kh: number, kw: number): WindowAxes {
+  const sp = oneD ? 1 : 2;
+  const strides = intsOr(ctx, 'strides', sp, 1);
+  const dilations = intsOr(ctx, 'dilations', sp, 1);
+  const padType = ctx.string('pad_type', 'valid');
+  const pad = intsOr(ctx, 'pad', 2 * sp, 0);
+  if (strides.length !== sp || dilations.length !== sp || pad.length !== 2 * sp) {
+    ctx.fail(
+      `strides, dilations need ${sp} entries and pad ${2 * sp}, got ${strides.length}, ${dilations.length}, ${pad.length}`,
+    );
+  }
+  return resolveAxes(ctx, oneD, h, w, kh, kw, { strides, dilations, padType, pad }, false);
 }
 
 function spatial2d(
@@ -89,52 +166,7 @@ export function convOp(ctx: OpContext): MilTensor[] {
   }
   if (bias !== undefined && bias.data.length !== cOut)
     ctx.fail(`bias has ${bias.data.length} elements, expected ${cOut}`);
-  const strides = ctx.ints(
-    'strides',
-    Array.from({ length: sp }, () => 1),
-  );
-  const dil = ctx.ints(
-    'dilations',
-    Array.from({ length: sp }, () => 1),
-  );
-  const padType = ctx.string('pad_type', 'valid');
-  const pad = ctx.ints(
-    'pad',
-    Array.from({ length: 2 * sp }, () => 0),
-  );
-  if (strides.length !== sp || dil.length !== sp || pad.length !== 2 * sp) {
-    ctx.fail(
-      `strides, dilations need ${sp} entries and pad ${2 * sp}, got ${strides.length}, ${dil.length}, ${pad.length}`,
-    );
-  }
-  const ay = oneD
-    ? { before: 0, out: 1 }
-    : resolveAxis(
-        ctx,
-        h,
-        kh,
-        strides[0] as number,
-        dil[0] as number,
-        padType,
-        pad[0] as number,
-        pad[1] as number,
-        false,
-      );
-  const ax = resolveAxis(
-    ctx,
-    w,
-    kw,
-    strides[sp - 1] as number,
-    dil[sp - 1] as number,
-    padType,
-    pad[2 * sp - 2] as number,
-    pad[2 * sp - 1] as number,
-    false,
-  );
-  const sy = oneD ? 1 : (strides[0] as number);
-  const sx = strides[sp - 1] as number;
-  const dy = oneD ? 1 : (dil[0] as number);
-  const dx = dil[sp - 1] as number;
+  const { ay, ax, sy, sx, dy, dx } = convAxes(ctx, oneD, h, w, kh, kw);
   const ho = ay.out;
   const wo = ax.out;
   const out = new Float32Array(n * cOut * ho * wo);
@@ -190,15 +222,9 @@ export function poolOp(ctx: OpContext): MilTensor[] {
   const { n, c, h, w, oneD } = spatial2d(ctx, x, ctx.type);
   const sp = oneD ? 1 : 2;
   const k = ctx.ints('kernel_sizes');
-  const strides = ctx.ints(
-    'strides',
-    Array.from({ length: sp }, () => 1),
-  );
+  const strides = intsOr(ctx, 'strides', sp, 1);
   const padType = ctx.string('pad_type', 'valid');
-  const pad = ctx.ints(
-    'pad',
-    Array.from({ length: 2 * sp }, () => 0),
-  );
+  const pad = intsOr(ctx, 'pad', 2 * sp, 0);
   const ceil = ctx.bool('ceil_mode', false);
   const exclude = ctx.bool('exclude_padding_from_average', false);
   if (k.length !== sp || strides.length !== sp || pad.length !== 2 * sp) {
@@ -206,22 +232,7 @@ export function poolOp(ctx: OpContext): MilTensor[] {
   }
   const kh = oneD ? 1 : (k[0] as number);
   const kw = k[sp - 1] as number;
-  const ay = oneD
-    ? { before: 0, out: 1 }
-    : resolveAxis(ctx, h, kh, strides[0] as number, 1, padType, pad[0] as number, pad[1] as number, ceil);
-  const ax = resolveAxis(
-    ctx,
-    w,
-    kw,
-    strides[sp - 1] as number,
-    1,
-    padType,
-    pad[2 * sp - 2] as number,
-    pad[2 * sp - 1] as number,
-    ceil,
-  );
-  const sy = oneD ? 1 : (strides[0] as number);
-  const sx = strides[sp - 1] as number;
+  const { ay, ax, sy, sx } = resolveAxes(ctx, oneD, h, w, kh, kw, { strides, dilations: [1, 1], padType, pad }, ceil);
   const isMax = ctx.type === 'max_pool';
   // Padded extent (used by avg_pool when padding counts): input plus explicit padding after.
   const padH = oneD ? h : h + (ay.before + Math.max(0, (ay.out - 1) * sy + kh - h - ay.before));
