@@ -11,8 +11,8 @@
  * order from a seeded mulberry32 generator: the same run gives the same weights on any machine (single-threaded
  * float arithmetic in a fixed order). About 1.5 minutes on one core; reaches ~89.7% on the 10k test images.
  *
- * The forward / backward passes and Adam live in packages/cli/src/demo/classifier-model.ts (the demo's QAT row
- * fine-tunes the same network with them).
+ * The forward / backward passes, Adam, the data shuffle and the learning-rate schedule live in
+ * packages/cli/src/demo/classifier-model.ts (the demo's QAT row fine-tunes the same network with them).
  *
  * Usage: pnpm exec tsx --conditions=@lowbit/source tools/train-fashion-mnist.ts [fashion-mnist-dir] [out.mlpackage]
  */
@@ -20,19 +20,19 @@ import { join, resolve } from 'node:path';
 import { createProgramBuilder, writeMlPackage } from '@lowbit/io-mlpackage';
 import { readIdxDataset } from '@lowbit/mil-eval';
 import {
-  CLASSIFIER_CLASSES,
-  CLASSIFIER_CONV_CHANNELS,
   CLASSIFIER_FEATURES,
-  CLASSIFIER_HIDDEN,
   CLASSIFIER_MEAN,
+  CLASSIFIER_PARAM_SHAPES,
   CLASSIFIER_STD,
   classifierAccuracy,
   classifierBackward,
   classifierForward,
   classifierParamList,
+  cosineLearningRate,
   createAdam,
   createClassifierWorkspace,
   initClassifierParams,
+  shuffleOrder,
   softmaxCrossEntropy,
   zeroClassifierParams,
 } from '../packages/cli/src/demo/classifier-model.js';
@@ -48,12 +48,6 @@ const SEED = 1234;
 const EPOCHS = 5;
 const BATCH = 64;
 const LR = 2e-3;
-const C1 = CLASSIFIER_CONV_CHANNELS;
-const K = CLASSIFIER_FEATURES;
-const H = CLASSIFIER_HIDDEN;
-const CLASSES = CLASSIFIER_CLASSES;
-const MEAN = CLASSIFIER_MEAN;
-const STD = CLASSIFIER_STD;
 
 /**
  * Standard normals from Box-Muller pairs: two uniforms give `r cos(2 pi v)`, then `r sin(2 pi v)` on the next call.
@@ -93,19 +87,14 @@ const order = Int32Array.from({ length: N }, (_, i) => i);
 const stepsPerEpoch = Math.floor(N / BATCH);
 const totalSteps = EPOCHS * stepsPerEpoch;
 for (let epoch = 0; epoch < EPOCHS; epoch++) {
-  for (let i = N - 1; i > 0; i--) {
-    const j = Math.floor(rng.uniform() * (i + 1));
-    const t = order[i] as number;
-    order[i] = order[j] as number;
-    order[j] = t;
-  }
+  shuffleOrder(order, rng.uniform);
   let loss = 0;
   for (let s = 0; s < stepsPerEpoch; s++) {
     const off = s * BATCH;
     classifierForward(ws, P, train.images.data, order, BATCH, off);
     loss += softmaxCrossEntropy(ws, train.labels, order, BATCH, off);
     classifierBackward(ws, P, grads, BATCH);
-    adam.step(classifierParamList(grads), LR * 0.5 * (1 + Math.cos((Math.PI * adam.steps) / totalSteps)));
+    adam.step(classifierParamList(grads), cosineLearningRate(LR, adam.steps, totalSteps));
     if (s % 100 === 0) process.stdout.write(`\repoch ${epoch + 1}/${EPOCHS}  step ${s}/${stepsPerEpoch}`);
   }
   const acc = testAccuracy();
@@ -117,12 +106,16 @@ const accuracy = testAccuracy();
 
 const b = createProgramBuilder({ opset: 'iOS18' });
 const image = b.input('image', 'float32', [1, 1, 28, 28]);
-const scaled = b.binary('mul', image, b.constant('input_scale', [1 / (255 * STD)], [1]), 'input_scaled');
-const normalized = b.add(scaled, b.constant('input_shift', [-MEAN / STD], [1]), 'input_normalized');
+const scaled = b.binary('mul', image, b.constant('input_scale', [1 / (255 * CLASSIFIER_STD)], [1]), 'input_scaled');
+const normalized = b.add(
+  scaled,
+  b.constant('input_shift', [-CLASSIFIER_MEAN / CLASSIFIER_STD], [1]),
+  'input_normalized',
+);
 const conv = b.conv(
   normalized,
-  b.constant('conv1_weight', P.convW, [C1, 1, 3, 3]),
-  b.constant('conv1_bias', P.convB, [C1]),
+  b.constant('conv1_weight', P.convW, CLASSIFIER_PARAM_SHAPES.convW),
+  b.constant('conv1_bias', P.convB, CLASSIFIER_PARAM_SHAPES.convB),
   {
     strides: [2, 2],
     padType: 'custom',
@@ -134,21 +127,21 @@ const act1 = b.relu(conv, 'conv1_relu');
 // reshape with -1 (not the builder's resolved [1, 1568]) so the program runs on any batch size.
 const [flat] = b.op(
   'reshape',
-  { x: act1, shape: b.constant('flatten_shape', [-1, K], [2], 'int32') },
-  [{ dtype: 'float32', shape: [1, K] }],
+  { x: act1, shape: b.constant('flatten_shape', [-1, CLASSIFIER_FEATURES], [2], 'int32') },
+  [{ dtype: 'float32', shape: [1, CLASSIFIER_FEATURES] }],
   'flatten',
 );
 const fc1 = b.linear(
   flat as NonNullable<typeof flat>,
-  b.constant('fc1_weight', P.fc1W, [H, K]),
-  b.constant('fc1_bias', P.fc1B, [H]),
+  b.constant('fc1_weight', P.fc1W, CLASSIFIER_PARAM_SHAPES.fc1W),
+  b.constant('fc1_bias', P.fc1B, CLASSIFIER_PARAM_SHAPES.fc1B),
   'fc1',
 );
 const act2 = b.relu(fc1, 'fc1_relu');
 const fc2 = b.linear(
   act2,
-  b.constant('fc2_weight', P.fc2W, [CLASSES, H]),
-  b.constant('fc2_bias', P.fc2B, [CLASSES]),
+  b.constant('fc2_weight', P.fc2W, CLASSIFIER_PARAM_SHAPES.fc2W),
+  b.constant('fc2_bias', P.fc2B, CLASSIFIER_PARAM_SHAPES.fc2B),
   'fc2',
 );
 b.output(b.softmax(fc2, -1, 'probabilities'));

@@ -9,9 +9,11 @@ import {
   classifierBackward,
   classifierForward,
   classifierParamList,
+  cosineLearningRate,
   createAdam,
   createClassifierWorkspace,
   initClassifierParams,
+  shuffleOrder,
   softmaxCrossEntropy,
   zeroClassifierParams,
 } from '../src/demo/classifier-model.js';
@@ -195,6 +197,34 @@ describe('classifier model', () => {
     expect(p.fc1W[0]).toBeCloseTo(73 * Math.sqrt(2 / 1568), 3); // draw 73, after the 72 conv weights
     expect(p.fc2W[0]).toBeCloseTo(Math.fround((72 + 100352 + 1) * Math.sqrt(2 / 64)), 0);
     expect([...p.convB, ...p.fc1B, ...p.fc2B].every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('training schedule', () => {
+  test('shuffleOrder swaps position i with floor(u * (i + 1)), from the last position down, one draw each', () => {
+    const draws = [0.3, 0.4, 0.2];
+    const order = Int32Array.of(0, 1, 2, 3);
+    shuffleOrder(order, () => draws.shift()!);
+    // i = 3: j = 1 -> [0, 3, 2, 1]; i = 2: j = 1 -> [0, 2, 3, 1]; i = 1: j = 0 -> [2, 0, 3, 1]
+    expect([...order]).toEqual([2, 0, 3, 1]);
+    expect(draws).toEqual([]);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 1, max: 1e6 }), (n, seed) => {
+        const rng = createRandom(seed);
+        let count = 0;
+        const shuffled = Int32Array.from({ length: n }, (_, i) => i);
+        shuffleOrder(shuffled, () => (count++, rng.uniform()));
+        expect(count).toBe(Math.max(0, n - 1));
+        expect([...shuffled].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+      }),
+    );
+  });
+
+  test('cosineLearningRate starts at the base rate, halves at mid-run and reaches 0 at the end', () => {
+    expect(cosineLearningRate(2e-3, 0, 100)).toBe(2e-3);
+    expect(cosineLearningRate(2e-3, 50, 100)).toBeCloseTo(1e-3, 15);
+    expect(cosineLearningRate(2e-3, 25, 100)).toBeCloseTo(1e-3 * (1 + Math.SQRT1_2), 15);
+    expect(cosineLearningRate(2e-3, 100, 100)).toBeCloseTo(0, 15);
   });
 });
 

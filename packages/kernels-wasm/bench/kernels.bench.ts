@@ -1,31 +1,15 @@
 import { quantize } from '@lowbit/kernels';
 import type { QuantizationSpec } from '@lowbit/spec';
-import { afterAll, bench, describe } from 'vitest';
-import { createWasmBackend, createWasmKernels, createWorkerPool, referenceBackend } from '../src/index.js';
+import { bench, describe } from 'vitest';
+import { createWasmBackend, createWasmKernels, referenceBackend } from '../src/index.js';
+import { K, N, pooledBackend, weights, x1, x64 } from './setup.js';
 
 // 4096 x 4096. Run: pnpm exec vitest bench --run --project @lowbit/kernels-wasm
 // The machine is shared: compare rows of one describe block (measured side by side), not absolute times.
-const N = 4096;
-const K = 4096;
 const kernels = await createWasmKernels({ initialBytes: 160 << 20 });
 const wasm = await createWasmBackend({ kernels });
-const pool = await createWorkerPool({ threads: 2 });
-const wasm2 = await createWasmBackend({ pool });
-afterAll(async () => {
-  await pool.close();
-});
+const wasm2 = await pooledBackend();
 
-function randomFloats(n: number, seed = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    out[i] = ((s >>> 8) / 16777216 - 0.5) * 2;
-  }
-  return out;
-}
-
-const weights = randomFloats(N * K);
 const int8PerChannel: QuantizationSpec = {
   version: 1,
   dtype: 'int8',
@@ -71,8 +55,6 @@ const w4 = quantize(
 const w4Weights = { dtype: 'int4' as const, n: N, k: K, blockSize: 32, data: w4.data as Uint8Array, scales: w4.scales };
 const preparedW4 = wasm.prepareW4(w4Weights);
 const preparedW4t = wasm2.prepareW4(w4Weights);
-const x1 = randomFloats(K, 7);
-const x64 = randomFloats(64 * K, 9);
 
 /** Plain float32 GEMV in JS: the baseline a framework replaces. */
 function floatGemv(w: Float32Array, x: Float32Array, y: Float32Array): void {

@@ -6,34 +6,15 @@
  */
 import { quantize } from '@lowbit/kernels';
 import * as ort from 'onnxruntime-node';
-import { afterAll, bench, describe } from 'vitest';
-import { createWasmBackend, createWorkerPool } from '../src/index.js';
+import { bench, describe } from 'vitest';
+import { createWasmBackend } from '../src/index.js';
 import { ONNX_FLOAT, ONNX_INT8, ONNX_INT32, ONNX_UINT8, onnxModel } from './onnx-model.js';
+import { K, N, pooledBackend, weights, x1, x64 } from './setup.js';
 
-const N = 4096;
-const K = 4096;
 const BLOCK = 32;
 
-function randomFloats(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    out[i] = ((s >>> 8) / 16777216 - 0.5) * 2;
-  }
-  return out;
-}
-
 const wasm = await createWasmBackend();
-const pool = await createWorkerPool({ threads: 2 });
-const wasm2 = await createWasmBackend({ pool });
-afterAll(async () => {
-  await pool.close();
-});
-
-const weights = randomFloats(N * K, 1);
-const x1 = randomFloats(K, 7);
-const x64 = randomFloats(64 * K, 9);
+const wasm2 = await pooledBackend();
 
 async function session(model: Uint8Array, threads: number): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(model, {

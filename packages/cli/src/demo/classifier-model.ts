@@ -1,7 +1,7 @@
 /**
  * The demo classifier's forward and backward passes, written out over Float32Arrays (no framework, no Node APIs),
- * and the Adam optimizer that trains it. Used by tools/train-fashion-mnist.ts (float training) and by the demo's
- * QAT row (fine-tuning with fake-quantized weights):
+ * the Adam optimizer that trains it, and the data shuffle and learning-rate schedule of its training loops. Used by
+ * tools/train-fashion-mnist.ts (float training) and by the demo's QAT row (fine-tuning with fake-quantized weights):
  *
  *   image [N, 1, 28, 28] (raw pixels 0..255) -> (x / 255 - mean) / std
  *   -> conv 3x3, stride 2, pad 1, 1 -> 8 channels, relu      [N, 8, 14, 14]
@@ -35,6 +35,27 @@ const S = CLASSIFIER_CONV_SIDE;
 const K = CLASSIFIER_FEATURES;
 const H = CLASSIFIER_HIDDEN;
 const CLASSES = CLASSIFIER_CLASSES;
+
+/**
+ * The conv's geometry (3x3 kernel, stride 2, padding 1), shared by the forward and the backward pass: entry
+ * `o * 9 + t` is the input pixel `iy * 28 + ix` that kernel tap `t = ky * 3 + kx` reads for output position
+ * `o = oy * 14 + ox` (`iy = 2 oy + ky - 1`, `ix = 2 ox + kx - 1`), or -1 where the tap falls in the zero padding.
+ */
+const CONV_TAPS: Int16Array = (() => {
+  const taps = new Int16Array(S * S * 9);
+  for (let oy = 0; oy < S; oy++) {
+    for (let ox = 0; ox < S; ox++) {
+      for (let ky = 0; ky < 3; ky++) {
+        for (let kx = 0; kx < 3; kx++) {
+          const iy = 2 * oy + ky - 1;
+          const ix = 2 * ox + kx - 1;
+          taps[(oy * S + ox) * 9 + ky * 3 + kx] = iy < 0 || iy >= SIDE || ix < 0 || ix >= SIDE ? -1 : iy * SIDE + ix;
+        }
+      }
+    }
+  }
+  return taps;
+})();
 
 /**
  * The classifier's parameters in lowbit / Core ML layout: `convW` `[8, 1, 3, 3]`, `fc1W` `[64, 1568]`,
@@ -150,21 +171,15 @@ export function classifierForward(
   const convW = p.convW;
   const convB = p.convB;
   for (let b = 0; b < n; b++) {
+    const xo = b * PIXELS;
     for (let c = 0; c < C1; c++) {
-      for (let oy = 0; oy < S; oy++) {
-        for (let ox = 0; ox < S; ox++) {
-          let s = convB[c] as number;
-          for (let ky = 0; ky < 3; ky++) {
-            const iy = 2 * oy + ky - 1;
-            if (iy < 0 || iy >= SIDE) continue;
-            for (let kx = 0; kx < 3; kx++) {
-              const ix = 2 * ox + kx - 1;
-              if (ix < 0 || ix >= SIDE) continue;
-              s += (convW[c * 9 + ky * 3 + kx] as number) * (x[b * PIXELS + iy * SIDE + ix] as number);
-            }
-          }
-          a1[b * K + c * S * S + oy * S + ox] = s > 0 ? s : 0;
+      for (let o = 0; o < S * S; o++) {
+        let s = convB[c] as number;
+        for (let t = 0; t < 9; t++) {
+          const i = CONV_TAPS[o * 9 + t] as number;
+          if (i >= 0) s += (convW[c * 9 + t] as number) * (x[xo + i] as number);
         }
+        a1[b * K + c * S * S + o] = s > 0 ? s : 0;
       }
     }
   }
@@ -274,23 +289,16 @@ export function classifierBackward(
     }
   }
   for (let b = 0; b < n; b++) {
+    const xo = b * PIXELS;
     for (let c = 0; c < C1; c++) {
-      for (let oy = 0; oy < S; oy++) {
-        for (let ox = 0; ox < S; ox++) {
-          const q = b * K + c * S * S + oy * S + ox;
-          if ((a1[q] as number) <= 0) continue;
-          const g = da1[q] as number;
-          gConvB[c] = (gConvB[c] as number) + g;
-          for (let ky = 0; ky < 3; ky++) {
-            const iy = 2 * oy + ky - 1;
-            if (iy < 0 || iy >= SIDE) continue;
-            for (let kx = 0; kx < 3; kx++) {
-              const ix = 2 * ox + kx - 1;
-              if (ix < 0 || ix >= SIDE) continue;
-              gConvW[c * 9 + ky * 3 + kx] =
-                (gConvW[c * 9 + ky * 3 + kx] as number) + g * (x[b * PIXELS + iy * SIDE + ix] as number);
-            }
-          }
+      for (let o = 0; o < S * S; o++) {
+        const q = b * K + c * S * S + o;
+        if ((a1[q] as number) <= 0) continue;
+        const g = da1[q] as number;
+        gConvB[c] = (gConvB[c] as number) + g;
+        for (let t = 0; t < 9; t++) {
+          const i = CONV_TAPS[o * 9 + t] as number;
+          if (i >= 0) gConvW[c * 9 + t] = (gConvW[c * 9 + t] as number) + g * (x[xo + i] as number);
         }
       }
     }
@@ -322,6 +330,24 @@ export function classifierAccuracy(
     for (let b = 0; b < n; b++) if (classifierPrediction(ws, b) === labels[off + b]) correct++;
   }
   return correct / count;
+}
+
+/**
+ * Shuffles a training order in place (Fisher-Yates from the last position down, one `uniform()` draw in [0, 1)
+ * per position above 0): the same draws give the same order.
+ */
+export function shuffleOrder(order: Int32Array, uniform: () => number): void {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(uniform() * (i + 1));
+    const t = order[i] as number;
+    order[i] = order[j] as number;
+    order[j] = t;
+  }
+}
+
+/** Learning rate of step `step` (from 0) of `total`: `base` decayed to 0 along half a cosine. */
+export function cosineLearningRate(base: number, step: number, total: number): number {
+  return base * 0.5 * (1 + Math.cos((Math.PI * step) / total));
 }
 
 /** Options of {@link createAdam}. */

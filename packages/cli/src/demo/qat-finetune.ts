@@ -17,8 +17,10 @@ import {
   CLASSIFIER_PARAM_SHAPES,
   classifierBackward,
   classifierForward,
+  cosineLearningRate,
   createAdam,
   createClassifierWorkspace,
+  shuffleOrder,
   softmaxCrossEntropy,
   zeroClassifierParams,
 } from './classifier-model.js';
@@ -256,12 +258,7 @@ export async function qatFineTuneClassifier(
   let lastLoss = NaN;
   let step = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(rng.uniform() * (i + 1));
-      const t = order[i] as number;
-      order[i] = order[j] as number;
-      order[j] = t;
-    }
+    shuffleOrder(order, rng.uniform);
     let loss = 0;
     for (let s = 0; s < stepsPerEpoch; s++) {
       const off = s * batch;
@@ -290,7 +287,7 @@ export async function qatFineTuneClassifier(
         if (learning !== 'none') fq.applyGradients(g, scaleLr);
         return g.input;
       });
-      adam.step(inputGrads, lr * 0.5 * (1 + Math.cos((Math.PI * step) / total)));
+      adam.step(inputGrads, cosineLearningRate(lr, step, total));
       step++;
       options.onProgress?.(step, total);
     }

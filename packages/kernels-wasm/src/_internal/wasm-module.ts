@@ -1,30 +1,41 @@
 import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from '../_generated/kernels-wasm-bytes.js';
 
+/**
+ * Arguments of `quant_int` and of its unchecked twin `quant_int_fx`: `nchunks` chunks of `chunk` float32 inputs at
+ * `x`, one scale and zero point per chunk, codes clamped to `[qmin, qmax]` written to `out`.
+ */
+export type QuantIntArgs = [
+  x: number,
+  nchunks: number,
+  chunk: number,
+  scales: number,
+  zps: number,
+  qmin: number,
+  qmax: number,
+  unsigned: number,
+  out: number,
+];
+
+/**
+ * The arguments the float-activation products `gemm_w4` and `gemm_f8` take after their weight pointers:
+ * activations `[m, kp]` at `x`, output `[m, n]` at `y`, one scale per block of `block` inputs, output rows `[n0, n1)`.
+ */
+export type FloatGemmArgs = [
+  x: number,
+  y: number,
+  m: number,
+  n: number,
+  kp: number,
+  block: number,
+  n0: number,
+  n1: number,
+];
+
 /** Signatures of the module's exports (all pointers are byte offsets into its memory). */
 export interface KernelExports {
   range(x: number, nchunks: number, chunk: number, omin: number, omax: number): number;
-  quant_int(
-    x: number,
-    nchunks: number,
-    chunk: number,
-    scales: number,
-    zps: number,
-    qmin: number,
-    qmax: number,
-    unsigned: number,
-    out: number,
-  ): number;
-  quant_int_fx(
-    x: number,
-    nchunks: number,
-    chunk: number,
-    scales: number,
-    zps: number,
-    qmin: number,
-    qmax: number,
-    unsigned: number,
-    out: number,
-  ): void;
+  quant_int(...args: QuantIntArgs): number;
+  quant_int_fx(...args: QuantIntArgs): void;
   quant_rows(
     x: number,
     nchunks: number,
@@ -54,31 +65,8 @@ export interface KernelExports {
   unpack4(src: number, n: number, signed: number, dst: number): void;
   quant_e4m3(x: number, nchunks: number, chunk: number, scales: number, out: number): number;
   dequant_e4m3(q: number, nchunks: number, chunk: number, scales: number, out: number): void;
-  gemm_w4(
-    w: number,
-    scales: number,
-    zpe: number,
-    x: number,
-    y: number,
-    m: number,
-    n: number,
-    kp: number,
-    block: number,
-    n0: number,
-    n1: number,
-  ): void;
-  gemm_f8(
-    w: number,
-    scales: number,
-    x: number,
-    y: number,
-    m: number,
-    n: number,
-    kp: number,
-    block: number,
-    n0: number,
-    n1: number,
-  ): void;
+  gemm_w4(w: number, scales: number, zpe: number, ...rest: FloatGemmArgs): void;
+  gemm_f8(w: number, scales: number, ...rest: FloatGemmArgs): void;
   gemm_i8(a16: number, w: number, y: number, m: number, n: number, kp: number, n0: number, n1: number): void;
 }
 

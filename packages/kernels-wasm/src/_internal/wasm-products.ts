@@ -109,23 +109,70 @@ export function unwrap<Kind extends 'w4' | 'w8' | 'f8', W>(
   return p as WasmPrepared<Kind, W>;
 }
 
+/**
+ * Row padding `kp` and kernel block of a blocked weight layout whose rows the kernel reads in groups of `align`:
+ * one block per row is padded up to `align`, several blocks must each be a multiple of `align`. Undefined when
+ * the kernel cannot take the layout (the reference product runs instead).
+ */
+function blockedLayout(
+  n: number,
+  K: number,
+  blockSize: number,
+  align: number,
+): { kp: number; block: number } | undefined {
+  if (n === 0 || K === 0) return undefined;
+  const nb = blocksPerRow(K, blockSize);
+  if (nb === 1) {
+    const kp = roundUp(K, align);
+    return { kp, block: kp };
+  }
+  return blockSize % align === 0 ? { kp: nb * blockSize, block: blockSize } : undefined;
+}
+
+type PaddableArray = Float32Array | Int16Array | Int8Array | Uint8Array;
+
+/** Copies `rows` rows of `cols` values from `src` into `dst` rows of `stride` values, zeroing the padding. */
+function copyRowsPadded(dst: PaddableArray, src: PaddableArray, rows: number, cols: number, stride: number): void {
+  dst.fill(0);
+  for (let r = 0; r < rows; r++) dst.set(src.subarray(r * cols, (r + 1) * cols), r * stride);
+}
+
+/**
+ * The part every product shares: allocates `inBytes` of scratch for the activations and the `[m, n]` output,
+ * lets `stage` write the activations at the scratch address, runs `kernel` over the `n` output rows with the
+ * arguments `args` makes from the two addresses, and copies the output into `result`. Frees both on every path.
+ */
+async function runProduct<R extends Float32Array | Int32Array>(
+  k: WasmKernels,
+  run: RowRunner,
+  kernel: ProductKernel,
+  dims: { readonly m: number; readonly n: number; readonly inBytes: number },
+  stage: (input: number) => void,
+  args: (input: number, output: number) => number[],
+  result: R,
+): Promise<R> {
+  const { m, n } = dims;
+  const input = k.alloc(dims.inBytes);
+  const output = k.alloc(m * n * 4);
+  try {
+    stage(input);
+    await run(kernel, args(input, output), n);
+    result.set(result instanceof Int32Array ? k.i32(output, m * n) : k.f32(output, m * n));
+    return result;
+  } finally {
+    k.free(input);
+    k.free(output);
+  }
+}
+
 /** Copies 4-bit weights into the kernel layout: unsigned nibbles (int4 xor 8), rows padded to `kp`. */
 export function prepareW4(k: WasmKernels, weights: W4Weights, backend: string): WasmPrepared<'w4', W4Weights> {
   validateW4(weights, 'prepareW4');
   const { n, k: K, blockSize, data, scales, zeroPoints } = weights;
+  const layout = blockedLayout(n, K, blockSize, 32);
+  if (layout === undefined) return handle(k, 'w4', backend, weights, { fallback: weights });
+  const { kp, block } = layout;
   const nb = blocksPerRow(K, blockSize);
-  let kp: number;
-  let block: number;
-  if (n === 0 || K === 0) return handle(k, 'w4', backend, weights, { fallback: weights });
-  if (nb === 1) {
-    kp = roundUp(K, 32);
-    block = kp;
-  } else if (blockSize % 32 === 0) {
-    kp = nb * blockSize;
-    block = blockSize;
-  } else {
-    return handle(k, 'w4', backend, weights, { fallback: weights });
-  }
   const signed = weights.dtype === 'int4';
   const rowBytes = kp / 2;
   const w = k.alloc(n * rowBytes);
@@ -158,25 +205,56 @@ export function prepareW4(k: WasmKernels, weights: W4Weights, backend: string): 
   return handle(k, 'w4', backend, weights, { kp, block, w, scales: sp, zpe: zp });
 }
 
-/** `y = x W^T` with 4-bit weights. */
-export async function matmulW4(
+/** What differs between the products of float activations (W4 and F8). */
+interface FloatProduct<Kind extends 'w4' | 'f8', W> {
+  readonly kind: Kind;
+  readonly where: string;
+  readonly kernel: ProductKernel;
+  /** The reference product, for layouts outside the kernel's. */
+  readonly reference: (weights: W, x: Float32Array, m: number, out: Float32Array | undefined) => Float32Array;
+  /** Writes `x` `[m, K]` into `xv` `[m, kp]` in the order the kernel reads, zero padded. */
+  readonly stage: (xv: Float32Array, x: Float32Array, m: number, K: number, kp: number) => void;
+  /** The export's arguments before the output-row range. */
+  readonly args: (p: WasmPrepared<Kind, W>, xr: number, y: number, m: number) => number[];
+}
+
+/** A product `y = x W^T` of float activations: the kernel for the prepared layout, else the reference product. */
+function floatProduct<Kind extends 'w4' | 'f8', W>(
+  spec: FloatProduct<Kind, W>,
+): (
   k: WasmKernels,
   run: RowRunner,
-  prepared: PreparedWeights<'w4'>,
+  prepared: PreparedWeights<Kind>,
   x: Float32Array,
   m: number,
   out: Float32Array | undefined,
-): Promise<Float32Array> {
-  const p = unwrap<'w4', W4Weights>(k, prepared, 'w4', 'matmulW4');
-  if (p.fallback) return referenceProducts.matmulW4(p.fallback, x, m, out);
-  const { n, k: K, kp, block } = p;
-  checkActivations('matmulW4', x, m, K, n, out, Float32Array);
-  if (m === 0) return out ?? new Float32Array(0);
-  const xr = k.alloc(m * kp * 4);
-  const y = k.alloc(m * n * 4);
-  try {
-    // Each group of 32 inputs as its 16 even then its 16 odd elements (the order of low / high nibbles).
-    const xv = k.f32(xr, m * kp);
+) => Promise<Float32Array> {
+  return async (k, run, prepared, x, m, out) => {
+    const p = unwrap<Kind, W>(k, prepared, spec.kind, spec.where);
+    if (p.fallback) return spec.reference(p.fallback, x, m, out);
+    const { n, k: K, kp } = p;
+    checkActivations(spec.where, x, m, K, n, out, Float32Array);
+    if (m === 0) return out ?? new Float32Array(0);
+    return runProduct(
+      k,
+      run,
+      spec.kernel,
+      { m, n, inBytes: m * kp * 4 },
+      (xr) => spec.stage(k.f32(xr, m * kp), x, m, K, kp),
+      (xr, y) => spec.args(p, xr, y, m),
+      out ?? new Float32Array(m * n),
+    );
+  };
+}
+
+/** `y = x W^T` with 4-bit weights. */
+export const matmulW4 = floatProduct<'w4', W4Weights>({
+  kind: 'w4',
+  where: 'matmulW4',
+  kernel: 'gemm_w4',
+  reference: referenceProducts.matmulW4,
+  // Each group of 32 inputs as its 16 even then its 16 odd elements (the order of low / high nibbles).
+  stage(xv, x, m, K, kp) {
     for (let i = 0; i < m; i++) {
       const src = i * K;
       const dst = i * kp;
@@ -188,15 +266,9 @@ export async function matmulW4(
         }
       }
     }
-    await run('gemm_w4', [p.w, p.scales, p.zpe, xr, y, m, n, kp, block], n);
-    const result = out ?? new Float32Array(m * n);
-    result.set(k.f32(y, m * n));
-    return result;
-  } finally {
-    k.free(xr);
-    k.free(y);
-  }
-}
+  },
+  args: (p, xr, y, m) => [p.w, p.scales, p.zpe, xr, y, m, p.n, p.kp, p.block],
+});
 
 /** Copies int8 weights into rows padded to a multiple of 16. */
 export function prepareW8(k: WasmKernels, weights: W8Weights, backend: string): WasmPrepared<'w8', W8Weights> {
@@ -206,9 +278,7 @@ export function prepareW8(k: WasmKernels, weights: W8Weights, backend: string): 
   if (n === 0 || K === 0) return handle(k, 'w8', backend, weights, { fallback: weights, wScales });
   const kp = roundUp(K, 16);
   const w = k.alloc(n * kp);
-  const wv = k.i8(w, n * kp);
-  wv.fill(0);
-  for (let r = 0; r < n; r++) wv.set(data.subarray(r * K, (r + 1) * K), r * kp);
+  copyRowsPadded(k.i8(w, n * kp), data, n, K, kp);
   return handle(k, 'w8', backend, weights, { kp, w, wScales });
 }
 
@@ -230,30 +300,30 @@ export async function matmulInt8(
   if (p.fallback || m === 0) {
     return (out ?? new Int32Array(m * n)).fill(0);
   }
-  const a16 = k.alloc(m * kp * 2);
-  const y = k.alloc(m * n * 4);
-  try {
+  const stage = (a16: number): void => {
     const av = k.i16(a16, m * kp);
-    av.fill(0);
     if (aZeroPoints === undefined) {
-      for (let i = 0; i < m; i++) av.set(a.subarray(i * K, (i + 1) * K), i * kp);
-    } else {
-      // a - za fits int16 (|a - za| <= 255), and so do the kernel's pairwise products sums in int32.
-      for (let i = 0; i < m; i++) {
-        const z = aZeroPoints[aZeroPoints.length === 1 ? 0 : i]!;
-        const src = i * K;
-        const dst = i * kp;
-        for (let c = 0; c < K; c++) av[dst + c] = a[src + c]! - z;
-      }
+      copyRowsPadded(av, a, m, K, kp);
+      return;
     }
-    await run('gemm_i8', [a16, p.w, y, m, n, kp], n);
-    const result = out ?? new Int32Array(m * n);
-    result.set(k.i32(y, m * n));
-    return result;
-  } finally {
-    k.free(a16);
-    k.free(y);
-  }
+    // a - za fits int16 (|a - za| <= 255), and so do the kernel's pairwise products sums in int32.
+    av.fill(0);
+    for (let i = 0; i < m; i++) {
+      const z = aZeroPoints[aZeroPoints.length === 1 ? 0 : i]!;
+      const src = i * K;
+      const dst = i * kp;
+      for (let c = 0; c < K; c++) av[dst + c] = a[src + c]! - z;
+    }
+  };
+  return runProduct(
+    k,
+    run,
+    'gemm_i8',
+    { m, n, inBytes: m * kp * 2 },
+    stage,
+    (a16, y) => [a16, p.w, y, m, n, kp],
+    out ?? new Int32Array(m * n),
+  );
 }
 
 /** Scaled W8A8 product. */
@@ -281,54 +351,23 @@ export async function matmulW8A8(
 export function prepareF8(k: WasmKernels, weights: F8Weights, backend: string): WasmPrepared<'f8', F8Weights> {
   validateF8(weights, 'prepareF8');
   const { n, k: K, blockSize, data, scales } = weights;
+  const layout = blockedLayout(n, K, blockSize, 16);
+  if (layout === undefined) return handle(k, 'f8', backend, weights, { fallback: weights });
+  const { kp, block } = layout;
   const nb = blocksPerRow(K, blockSize);
-  let kp: number;
-  let block: number;
-  if (n === 0 || K === 0) return handle(k, 'f8', backend, weights, { fallback: weights });
-  if (nb === 1) {
-    kp = roundUp(K, 16);
-    block = kp;
-  } else if (blockSize % 16 === 0) {
-    kp = nb * blockSize;
-    block = blockSize;
-  } else {
-    return handle(k, 'f8', backend, weights, { fallback: weights });
-  }
   const w = k.alloc(n * kp);
   const sp = k.alloc(n * nb * 4);
-  const wv = k.u8(w, n * kp);
-  wv.fill(0);
-  for (let r = 0; r < n; r++) wv.set(data.subarray(r * K, (r + 1) * K), r * kp);
+  copyRowsPadded(k.u8(w, n * kp), data, n, K, kp);
   k.f32(sp, n * nb).set(scales);
   return handle(k, 'f8', backend, weights, { kp, block, w, scales: sp });
 }
 
 /** `y = x W^T` with float8 weights. */
-export async function matmulF8(
-  k: WasmKernels,
-  run: RowRunner,
-  prepared: PreparedWeights<'f8'>,
-  x: Float32Array,
-  m: number,
-  out: Float32Array | undefined,
-): Promise<Float32Array> {
-  const p = unwrap<'f8', F8Weights>(k, prepared, 'f8', 'matmulF8');
-  if (p.fallback) return referenceProducts.matmulF8(p.fallback, x, m, out);
-  const { n, k: K, kp, block } = p;
-  checkActivations('matmulF8', x, m, K, n, out, Float32Array);
-  if (m === 0) return out ?? new Float32Array(0);
-  const xr = k.alloc(m * kp * 4);
-  const y = k.alloc(m * n * 4);
-  try {
-    const xv = k.f32(xr, m * kp);
-    xv.fill(0);
-    for (let i = 0; i < m; i++) xv.set(x.subarray(i * K, (i + 1) * K), i * kp);
-    await run('gemm_f8', [p.w, p.scales, xr, y, m, n, kp, block], n);
-    const result = out ?? new Float32Array(m * n);
-    result.set(k.f32(y, m * n));
-    return result;
-  } finally {
-    k.free(xr);
-    k.free(y);
-  }
-}
+export const matmulF8 = floatProduct<'f8', F8Weights>({
+  kind: 'f8',
+  where: 'matmulF8',
+  kernel: 'gemm_f8',
+  reference: referenceProducts.matmulF8,
+  stage: (xv, x, m, K, kp) => copyRowsPadded(xv, x, m, K, kp),
+  args: (p, xr, y, m) => [p.w, p.scales, xr, y, m, p.n, p.kp, p.block],
+});

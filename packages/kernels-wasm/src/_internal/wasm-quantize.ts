@@ -4,6 +4,7 @@ import { quantRange, resolveBlockShape, resolveGranularityAxes, validateSpec } f
 import type { QuantizationSpec, QuantizedTensor } from '@lowbit/spec';
 import type { QuantizeTarget } from '../kernel-backend.js';
 import type { WasmKernels } from '../wasm-kernels.js';
+import type { QuantIntArgs } from './wasm-module.js';
 
 /**
  * The WebAssembly paths of reduceBlockRange / chooseQParams / quantize / dequantize. Each returns `null` when
@@ -537,21 +538,8 @@ export function wasmQuantize(
         const codes = direct ? outAddress + start : s.codes;
         if (info.float) {
           if (k.exports.quant_e4m3(ptr, chunks, chunk, s.scales, codes) !== 0) return null;
-        } else if (fused) {
-          // The range pass has found the input finite and zero points come from qparamsFromRange.
-          k.exports.quant_int_fx(
-            ptr,
-            chunks,
-            chunk,
-            s.scales,
-            s.zps,
-            facts.qmin,
-            facts.qmax,
-            info.unsigned ? 1 : 0,
-            codes,
-          );
         } else {
-          const bad = k.exports.quant_int(
+          const args: QuantIntArgs = [
             ptr,
             chunks,
             chunk,
@@ -561,8 +549,10 @@ export function wasmQuantize(
             facts.qmax,
             info.unsigned ? 1 : 0,
             codes,
-          );
-          if (bad !== 0) return null;
+          ];
+          // Fused: the range pass has found the input finite and zero points come from qparamsFromRange.
+          if (fused) k.exports.quant_int_fx(...args);
+          else if (k.exports.quant_int(...args) !== 0) return null;
         }
         if (info.bits === 4) {
           const packedBytes = Math.ceil(length / 2);
