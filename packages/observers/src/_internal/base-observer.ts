@@ -66,6 +66,11 @@ export abstract class BaseObserver implements Observer {
   range(spec?: QuantizationSpec): ObservedRange {
     this.assertNotEmpty(`${this.kind} observer: range`);
     const { min, max } = this.computeRange(spec);
+    // The sign of a zero end depends on which of -0 / +0 was seen first; ranges report zero as +0.
+    for (let i = 0; i < min.length; i++) {
+      if (min[i] === 0) min[i] = 0;
+      if (max[i] === 0) max[i] = 0;
+    }
     return { min, max, axis: this.channelAxis };
   }
 
