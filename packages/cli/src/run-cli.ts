@@ -61,7 +61,8 @@ export async function runCli(argv: readonly string[], env: CliEnvironment = proc
     return await command.run({ values: parsed.values, positionals: parsed.positionals }, env);
   } catch (error) {
     if (isQuantError(error)) {
-      env.err(`lowbit ${name}: ${error.message}${error.message.includes(error.code) ? '' : ` [${error.code}]`}\n`);
+      const prefix = error.message.startsWith('lowbit ') ? '' : `lowbit ${name}: `;
+      env.err(`${prefix}${error.message}${error.message.includes(error.code) ? '' : ` [${error.code}]`}\n`);
       return error.code === 'CLI_USAGE' ? EXIT.usage : EXIT.failure;
     }
     env.err(`lowbit ${name}: internal error, please report it: ${(error as Error)?.stack ?? String(error)}\n`);

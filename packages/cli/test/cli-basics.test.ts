@@ -37,6 +37,13 @@ describe('lowbit command line', () => {
     expect(badOption.err).toMatch(/--colour/);
   });
 
+  test('errors are prefixed once with the command name', async () => {
+    const r = await run(['eval', 'model.mlpackage', '--limit', 'lots', '--data', '.']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^lowbit eval: --limit must be a positive integer, got "lots"/);
+    expect(r.err).not.toMatch(/lowbit eval: lowbit eval/);
+  });
+
   test('--version matches package.json', async () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(VERSION).toBe(pkg.version);

@@ -34,12 +34,15 @@ options:
   async run(args, env) {
     const [model] = positionals(args, ['model.mlpackage'], 'eval');
     const dataDir = resolve(env.cwd, requiredOption(args, 'data', 'eval'));
+    // Options are checked before any file is read.
+    const limitOption = stringOption(args, 'limit') === undefined ? undefined : integerOption(args, 'limit', 1, 'eval');
+    const batchSize = integerOption(args, 'batch-size', 500, 'eval');
     const pkg = await readMlPackage(resolve(env.cwd, model as string));
     const data = await readIdxDataset(dataDir, stringOption(args, 'prefix') ?? 't10k');
-    const limit = integerOption(args, 'limit', data.images.count, 'eval');
+    const limit = Math.min(limitOption ?? data.images.count, data.images.count);
     const progress = createProgress(env, 'eval');
     const result = await evaluateClassifier(pkg, data.images, data.labels, {
-      batchSize: integerOption(args, 'batch-size', 500, 'eval'),
+      batchSize,
       limit,
       onProgress: (p) =>
         progress.update(p.done, p.total, `${((100 * p.correct) / Math.max(1, p.done)).toFixed(2)}% so far`),

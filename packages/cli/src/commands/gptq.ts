@@ -70,10 +70,12 @@ options:
       'gptq',
       optionalCount(args, 'min-size', 'gptq'),
     );
+    // Options are checked before any file is read.
+    const requestedLimit = integerOption(args, 'limit', 1024, 'gptq');
     let pkg: MlPackage = await readMlPackage(resolve(env.cwd, input as string));
     if (target) pkg = upgradeOpset(pkg, target);
     const calib = await readIdxDataset(calibDir, stringOption(args, 'prefix') ?? 'calib');
-    const limit = Math.min(calib.images.count, integerOption(args, 'limit', 1024, 'gptq'));
+    const limit = Math.min(calib.images.count, requestedLimit);
     const pixels = calib.images.rows * calib.images.cols;
     const images = { ...calib.images, count: limit, data: calib.images.data.subarray(0, limit * pixels) };
     const progress = createProgress(env, 'gptq');
