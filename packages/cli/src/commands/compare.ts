@@ -114,6 +114,9 @@ options:
       ),
       '',
     ];
+    if (result.rows.length === 0 && result.onlyInA.length + result.onlyInB.length > 0) {
+      lines.push('no weight names in common: are these two packages of the same model?');
+    }
     if (result.onlyInA.length > 0) lines.push(`only in A: ${result.onlyInA.join(', ')}`);
     if (result.onlyInB.length > 0) lines.push(`only in B: ${result.onlyInB.join(', ')}`);
     lines.push(
