@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { isQuantError, packBits, packedByteLength, unpackBits } from '../src/index.js';
+import { packBits, packedByteLength, unpackBits } from '../src/index.js';
+import { quantErrorCode as codeOf } from '../../../tools/lib/quant-error-code.js';
 
 /** Reference packer written bit by bit: value i, bit b goes to stream bit i*n + b (LSB-first). */
 function refPack(values: readonly number[], n: number): Uint8Array {
@@ -15,16 +16,6 @@ function refPack(values: readonly number[], n: number): Uint8Array {
     }
   });
   return out;
-}
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-    return undefined;
-  } catch (error) {
-    if (isQuantError(error)) return error.code;
-    throw error;
-  }
 }
 
 describe('packBits / unpackBits', () => {

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { createHessianAccumulator, gptqQuantizeLayer } from '../src/index.js';
 import type { GptqLayerOptions } from '../src/index.js';
+import { quantErrorCode as errorCode } from '../../../tools/lib/quant-error-code.js';
 
 // ---------- specs ----------
 const base = { version: 1, qformulation: 'zp' } as const;
@@ -91,15 +92,6 @@ function proxyError(w: ArrayLike<number>, q: ArrayLike<number>, h: Float64Array,
         total += (w[r * n + i]! - q[r * n + i]!) * h[i * n + j]! * (w[r * n + j]! - q[r * n + j]!);
   return total;
 }
-
-const errorCode = (f: () => unknown): string | undefined => {
-  try {
-    f();
-  } catch (e) {
-    return isQuantError(e) ? e.code : `not a QuantError: ${String(e)}`;
-  }
-  return undefined;
-};
 
 // ---------- an independent, textbook implementation ----------
 /**

@@ -1,9 +1,9 @@
-import { isQuantError } from '@lowbit/dtypes';
 import type { Tensor } from '@lowbit/kernels';
 import type { QuantizationConfig, QuantizationSpec } from '@lowbit/spec';
 import { describe, expect, test } from 'vitest';
 import { createHessianAccumulator, gptqQuantizeLayer, gptqQuantizeSequential } from '../src/index.js';
 import type { GptqProgress, GptqStage } from '../src/index.js';
+import { quantErrorCodeAsync as rejects } from '../../../tools/lib/quant-error-code.js';
 
 const int4: QuantizationSpec = {
   version: 1,
@@ -69,15 +69,6 @@ function makeModel(seed: number): { stages: GptqStage<Batch>[]; weights: Tensor[
     return { x, rows };
   });
   return { stages, weights, batches, calls };
-}
-
-async function rejects(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (e) {
-    return isQuantError(e) ? e.code : `not a QuantError: ${String(e)}`;
-  }
-  return undefined;
 }
 
 describe('gptqQuantizeSequential', () => {

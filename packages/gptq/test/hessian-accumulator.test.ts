@@ -1,7 +1,7 @@
-import { isQuantError } from '@lowbit/dtypes';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { createHessianAccumulator, restoreHessianAccumulator } from '../src/index.js';
+import { quantErrorCode as code } from '../../../tools/lib/quant-error-code.js';
 
 /** 2/n * sum x x^T, written directly. */
 function naiveHessian(x: ArrayLike<number>, rows: number, columns: number): Float64Array {
@@ -22,15 +22,6 @@ function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return diff / Math.max(scale, 1e-300);
 }
-
-const code = (f: () => unknown): string | undefined => {
-  try {
-    f();
-  } catch (e) {
-    return isQuantError(e) ? e.code : 'not a QuantError';
-  }
-  return undefined;
-};
 
 /** A batch of rows of bounded float32 values. */
 const batchArb = (columns: number) =>

@@ -1,20 +1,11 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { isQuantError } from '@lowbit/dtypes';
 import { createProgramBuilder, listWeights, readMlPackage, readWeight, writeMlPackage } from '../src/index.js';
 import { SUPERPOINT, hashDir, randomWeights, useTempDir } from './helpers.js';
+import { quantErrorCodeAsync as codeOf } from '../../../tools/lib/quant-error-code.js';
 
 const tmp = useTempDir();
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'none';
-  } catch (e) {
-    return isQuantError(e) ? e.code : `other: ${String(e)}`;
-  }
-}
 
 test('a failure in the middle of the blobs leaves no output and no temporary directory; the input is unchanged', async () => {
   const hash = await hashDir(SUPERPOINT);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { isQuantError, unpackBits } from '@lowbit/dtypes';
+import { unpackBits } from '@lowbit/dtypes';
 import type { QuantizedTensor } from '@lowbit/spec';
 import type { MlPackage, OpsetTarget } from '../src/index.js';
 import {
@@ -17,6 +17,7 @@ import {
   writeMlPackage,
 } from '../src/index.js';
 import { dequantizeForTest, quantizeForTest, randomWeights, useTempDir } from './helpers.js';
+import { quantErrorCode as code } from '../../../tools/lib/quant-error-code.js';
 
 const tmp = useTempDir();
 
@@ -225,14 +226,6 @@ describe('compressWeights on built packages', () => {
     const w = listWeights(pkg).find((x) => x.name === 'fc1_weight')!;
     const values = await readWeight(pkg, w);
     const block = quantizeForTest(values, w.shape, [1, 32], 'int8');
-    const code = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return isQuantError(e) ? e.code : 'other';
-      }
-      return 'none';
-    };
     expect(code(() => compressWeights(pkg, [{ weight: w, tensor: block }]))).toBe('MLPACKAGE_OPSET_TOO_OLD');
     const t = quantizeForTest(values, w.shape, [1, 288], 'int8');
     expect(code(() => compressWeights(pkg, [{ weight: w, tensor: { ...t, dtype: 'float4_e2m1fn' } }]))).toBe(

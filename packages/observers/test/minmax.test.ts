@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { isQuantError } from '@lowbit/dtypes';
 import { qparamsFromRange } from '@lowbit/kernels';
 import type { QuantizationSpec } from '@lowbit/spec';
 import { createMinMaxObserver, createMovingAverageObserver, createObserver } from '../src/index.js';
+import { quantErrorCode as codeOf } from '../../../tools/lib/quant-error-code.js';
 
 const finite = fc.float({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true });
 const batches = (cols: number) =>
@@ -25,15 +25,6 @@ const INT8: QuantizationSpec = {
   qformulation: 'zp',
   granularity: { type: 'per_tensor' },
 };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isQuantError(e) ? e.code : `not a QuantError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 describe('minmax observer', () => {
   test('per-tensor range is exactly the min and max of every value seen', () => {

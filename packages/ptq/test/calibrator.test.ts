@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { isQuantError } from '@lowbit/dtypes';
 import { createObserver } from '@lowbit/observers';
 import type { QuantizationSpec } from '@lowbit/spec';
 import { createCalibrator, restoreCalibrator } from '../src/index.js';
 import { createRandom, sample } from './random.js';
+import { quantErrorCode as codeOf } from '../../../tools/lib/quant-error-code.js';
 
 const INT8: QuantizationSpec = {
   version: 1,
@@ -20,15 +20,6 @@ function batches(seed: number, count: number) {
     data: sample(4 * 32, () => Math.max(0, rng.studentT(3))),
     shape: [4, 32],
   }));
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isQuantError(e) ? e.code : `not a QuantError: ${String(e)}`;
-  }
-  return undefined;
 }
 
 describe('createCalibrator', () => {

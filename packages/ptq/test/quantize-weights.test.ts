@@ -7,6 +7,7 @@ import type { QuantizationConfig, QuantizationSpec } from '@lowbit/spec';
 import { quantizeWeights } from '../src/index.js';
 import type { WeightTensor } from '../src/index.js';
 import { createRandom, sample } from './random.js';
+import { quantErrorCodeAsync as codeOf } from '../../../tools/lib/quant-error-code.js';
 
 const INT8_PC: QuantizationSpec = {
   version: 1,
@@ -32,15 +33,6 @@ function tensor(shape: number[], seed: number): Tensor {
     ),
     shape,
   };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (e) {
-    return isQuantError(e) ? e.code : `not a QuantError: ${String(e)}`;
-  }
-  return undefined;
 }
 
 const model = (): WeightTensor[] => [
