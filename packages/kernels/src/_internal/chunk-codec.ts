@@ -99,13 +99,18 @@ function scaleRun(x: Float32Array, start: number, len: number, s: number, out: F
   return poison;
 }
 
-/** `out = (c - z) * s`; returns the offset of the first code outside [qmin, qmax], or -1. */
-function dequantizeZpRun(
+/**
+ * `out = (c - offset) * s + base`, which is both integer formulations: zp (`offset = z`, `base = 0`) and minval
+ * (`offset = qmin`, `base = minval`). Adding a zero base changes nothing: `(c - z) * s` is never -0. Returns the
+ * offset of the first code outside [qmin, qmax], or -1.
+ */
+function dequantizeAffineRun(
   codes: CodeSink,
   codesStart: number,
   len: number,
   s: number,
-  z: number,
+  offset: number,
+  base: number,
   qmin: number,
   qmax: number,
   out: Float32Array,
@@ -114,27 +119,7 @@ function dequantizeZpRun(
   for (let k = 0; k < len; k++) {
     const c = codes[codesStart + k] as number;
     if (!(c >= qmin && c <= qmax)) return k;
-    out[outStart + k] = (c - z) * s;
-  }
-  return -1;
-}
-
-/** `out = s (c - qmin) + m`; returns the offset of the first code outside [qmin, qmax], or -1. */
-function dequantizeMinvalRun(
-  codes: CodeSink,
-  codesStart: number,
-  len: number,
-  s: number,
-  m: number,
-  qmin: number,
-  qmax: number,
-  out: Float32Array,
-  outStart: number,
-): number {
-  for (let k = 0; k < len; k++) {
-    const c = codes[codesStart + k] as number;
-    if (!(c >= qmin && c <= qmax)) return k;
-    out[outStart + k] = s * (c - qmin) + m;
+    out[outStart + k] = (c - offset) * s + base;
   }
   return -1;
 }
@@ -240,11 +225,12 @@ export function createChunkCodec(
         }
       },
       dequantize(codes, codesStart, len, b, out, outStart) {
-        const bad = dequantizeMinvalRun(
+        const bad = dequantizeAffineRun(
           codes,
           codesStart,
           len,
           scales[b] as number,
+          qmin,
           minvals[b] as number,
           qmin,
           qmax,
@@ -268,7 +254,7 @@ export function createChunkCodec(
     },
     dequantize(codes, codesStart, len, b, out, outStart) {
       const z = zeroPoints ? (zeroPoints[b] as number) : zImplicit;
-      const bad = dequantizeZpRun(codes, codesStart, len, scales[b] as number, z, qmin, qmax, out, outStart);
+      const bad = dequantizeAffineRun(codes, codesStart, len, scales[b] as number, z, 0, qmin, qmax, out, outStart);
       if (bad >= 0) badCode(codes, codesStart + bad, outStart + bad);
     },
   };
