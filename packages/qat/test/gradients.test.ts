@@ -33,6 +33,16 @@ function intSpec(dtype: string, qscheme: QScheme, granularity: QuantizationSpec[
   return { version: 1, dtype, qscheme, qformulation: 'zp', granularity };
 }
 
+/** Block `b`'s zero point: the stored one, else the implicit one (mid-range for symmetric unsigned, else 0). */
+function zeroPointOf(
+  zeroPoints: Int32Array | undefined,
+  b: number,
+  qscheme: QScheme,
+  range: { qmin: number; qmax: number },
+): number {
+  return zeroPoints?.[b] ?? (qscheme === 'asymmetric' ? 0 : Math.floor((range.qmax + range.qmin + 1) / 2));
+}
+
 /** Positive levels Q_P as docs/qat.md defines them, computed from the range alone. */
 function positiveLevels(spec: QuantizationSpec, qmin: number, qmax: number): number {
   if (spec.qscheme === 'asymmetric' || spec.qformulation === 'minval') return qmax - qmin;
@@ -63,8 +73,7 @@ describe('zp formulation: STE input gradient and LSQ / LSQ+ parameter gradients'
             const i = r * COLS + c;
             const b = blockId(spec, r, c, COLS);
             const s = qp.scales[b]!;
-            const z =
-              qp.zeroPoints?.[b] ?? (qscheme === 'asymmetric' ? 0 : Math.floor((range.qmax + range.qmin + 1) / 2));
+            const z = zeroPointOf(qp.zeroPoints, b, qscheme, range);
             const xi = x[i]!;
             const h = 1e-3 * s;
             const edgeLo = (range.qmin - z - 0.5) * s;
@@ -102,8 +111,7 @@ describe('zp formulation: STE input gradient and LSQ / LSQ+ parameter gradients'
             const i = r * COLS + c;
             const b = blockId(spec, r, c, COLS);
             const s = qp.scales[b]!;
-            const z =
-              qp.zeroPoints?.[b] ?? (qscheme === 'asymmetric' ? 0 : Math.floor((range.qmax + range.qmin + 1) / 2));
+            const z = zeroPointOf(qp.zeroPoints, b, qscheme, range);
             const v = x[i]! / s;
             const region = regionZp(x[i]!, s, z, range);
             if (region === 0) ds[b] = ds[b]! + g[i]! * (rhe(v) - v);

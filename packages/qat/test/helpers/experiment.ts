@@ -42,6 +42,16 @@ export interface ExperimentResult {
 
 let cache: { train: Split; test: Split } | null = null;
 
+/** An independent copy of a model's parameters. */
+function cloneMlp(base: Mlp): Mlp {
+  return { hidden: base.hidden, w1: base.w1.slice(), b1: base.b1.slice(), w2: base.w2.slice(), b2: base.b2.slice() };
+}
+
+/** One Adam optimizer per parameter tensor, in the order w1, b1, w2, b2. */
+function adamPerParameter(m: Mlp, learningRate: number): ReturnType<typeof createAdam>[] {
+  return [m.w1, m.b1, m.w2, m.b2].map((p) => createAdam(p.length, learningRate));
+}
+
 function data(trainCount: number, testCount: number): { train: Split; test: Split } {
   if (cache === null || cache.train.count < trainCount || cache.test.count < testCount) {
     cache = { train: loadFashionMnist('train', trainCount), test: loadFashionMnist('t10k', testCount) };
@@ -69,12 +79,7 @@ function trainFloat(o: ExperimentOptions, train: Split): Mlp {
   const cached = floatModels.get(key);
   if (cached) return cached;
   const m = createMlp(o.hidden, 1);
-  const opt = [
-    createAdam(m.w1.length, 2e-3),
-    createAdam(m.b1.length, 2e-3),
-    createAdam(m.w2.length, 2e-3),
-    createAdam(m.b2.length, 2e-3),
-  ];
+  const opt = adamPerParameter(m, 2e-3);
   const steps = Math.ceil((o.floatEpochs * o.trainCount) / o.batch);
   const order = shuffled(o.trainCount, 2);
   for (let s = 0; s < steps; s++) {
@@ -111,13 +116,7 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
 
   const floatFineTuned = fineTuneFloat(o, base, train, test);
   // QAT fine-tuning from the float model.
-  const m: Mlp = {
-    hidden: base.hidden,
-    w1: base.w1.slice(),
-    b1: base.b1.slice(),
-    w2: base.w2.slice(),
-    b2: base.b2.slice(),
-  };
+  const m = cloneMlp(base);
   const session = prepare(
     {
       weights: [
@@ -146,12 +145,7 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
         },
       }
     : undefined;
-  const opt = [
-    createAdam(m.w1.length, o.qatLearningRate),
-    createAdam(m.b1.length, o.qatLearningRate),
-    createAdam(m.w2.length, o.qatLearningRate),
-    createAdam(m.b2.length, o.qatLearningRate),
-  ];
+  const opt = adamPerParameter(m, o.qatLearningRate);
   const order = shuffled(o.trainCount, 3);
   for (let s = 0; s < o.qatSteps; s++) {
     session.step();
@@ -187,19 +181,8 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
 }
 
 function fineTuneFloat(o: ExperimentOptions, base: Mlp, train: Split, test: Split): number {
-  const m: Mlp = {
-    hidden: base.hidden,
-    w1: base.w1.slice(),
-    b1: base.b1.slice(),
-    w2: base.w2.slice(),
-    b2: base.b2.slice(),
-  };
-  const opt = [
-    createAdam(m.w1.length, o.qatLearningRate),
-    createAdam(m.b1.length, o.qatLearningRate),
-    createAdam(m.w2.length, o.qatLearningRate),
-    createAdam(m.b2.length, o.qatLearningRate),
-  ];
+  const m = cloneMlp(base);
+  const opt = adamPerParameter(m, o.qatLearningRate);
   const order = shuffled(o.trainCount, 3);
   for (let s = 0; s < o.qatSteps; s++) {
     const { x, y } = gather(train.images, train.labels, order, s * o.batch, o.batch);
