@@ -55,6 +55,8 @@ const w4 = quantize(
 const w4Weights = { dtype: 'int4' as const, n: N, k: K, blockSize: 32, data: w4.data as Uint8Array, scales: w4.scales };
 const preparedW4 = wasm.prepareW4(w4Weights);
 const preparedW4t = wasm2.prepareW4(w4Weights);
+const preparedW4i = wasm.prepareW4(w4Weights, { activations: 'int16' });
+const preparedW4it = wasm2.prepareW4(w4Weights, { activations: 'int16' });
 
 /** Plain float32 GEMV in JS: the baseline a framework replaces. */
 function floatGemv(w: Float32Array, x: Float32Array, y: Float32Array): void {
@@ -82,6 +84,12 @@ describe('W4 block-32 GEMV 4096x4096', () => {
   bench('wasm-simd matmulW4 (m = 1), 2 threads', async () => {
     await wasm2.matmulW4(preparedW4t, x1, 1);
   });
+  bench('wasm-simd matmulW4 int16 activations (m = 1), 1 thread', async () => {
+    await wasm.matmulW4(preparedW4i, x1, 1);
+  });
+  bench('wasm-simd matmulW4 int16 activations (m = 1), 2 threads', async () => {
+    await wasm2.matmulW4(preparedW4it, x1, 1);
+  });
   bench('float32 GEMV baseline (JS loop over 64 MiB of float weights)', () => {
     floatGemv(weights, x1, yFloat);
   });
@@ -100,6 +108,20 @@ describe('W4 block-32 GEMM 4096x4096, m = 64', () => {
     'wasm-simd matmulW4 (m = 64), 2 threads',
     async () => {
       await wasm2.matmulW4(preparedW4t, x64, 64);
+    },
+    opts,
+  );
+  bench(
+    'wasm-simd matmulW4 int16 activations (m = 64), 1 thread',
+    async () => {
+      await wasm.matmulW4(preparedW4i, x64, 64);
+    },
+    opts,
+  );
+  bench(
+    'wasm-simd matmulW4 int16 activations (m = 64), 2 threads',
+    async () => {
+      await wasm2.matmulW4(preparedW4it, x64, 64);
     },
     opts,
   );

@@ -38,14 +38,22 @@ const q4 = quantize(
 );
 const w4 = { dtype: 'int4' as const, n: N, k: K, blockSize: BLOCK, data: q4.data as Uint8Array, scales: q4.scales };
 const w4Unsigned = w4.data.map((b) => b ^ 0x88);
-const nbitsModel = (m: number): Uint8Array =>
+// accuracy_level 4 makes ORT quantize the activations to int8 per block (its fastest CPU path); the default
+// (attribute absent) computes in float32.
+const nbitsModel = (m: number, accuracyLevel?: number): Uint8Array =>
   onnxModel(
     {
       opType: 'MatMulNBits',
       domain: 'com.microsoft',
       inputs: ['A', 'B', 'scales'],
       outputs: ['Y'],
-      intAttributes: { K, N, bits: 4, block_size: BLOCK },
+      intAttributes: {
+        K,
+        N,
+        bits: 4,
+        block_size: BLOCK,
+        ...(accuracyLevel === undefined ? {} : { accuracy_level: accuracyLevel }),
+      },
     },
     [{ name: 'A', dataType: ONNX_FLOAT, dims: [m, K] }],
     [{ name: 'Y', dataType: ONNX_FLOAT, dims: [m, N] }],
@@ -81,6 +89,7 @@ const floatModel = (m: number): Uint8Array =>
 
 const ortNbits = { 1: await session(nbitsModel(1), 1), 64: await session(nbitsModel(64), 1) };
 const ortNbits2 = { 1: await session(nbitsModel(1), 2), 64: await session(nbitsModel(64), 2) };
+const ortNbitsInt8 = { 1: await session(nbitsModel(1, 4), 1), 64: await session(nbitsModel(64, 4), 1) };
 const ortInt = { 1: await session(integerModel(1), 1), 64: await session(integerModel(64), 1) };
 const ortInt2 = { 1: await session(integerModel(1), 2), 64: await session(integerModel(64), 2) };
 const ortFloat = { 1: await session(floatModel(1), 1), 64: await session(floatModel(64), 1) };
@@ -103,6 +112,8 @@ const at64 = new ort.Tensor(
 
 const p4 = wasm.prepareW4(w4);
 const p4t = wasm2.prepareW4(w4);
+const p4i = wasm.prepareW4(w4, { activations: 'int16' });
+const p4it = wasm2.prepareW4(w4, { activations: 'int16' });
 const w8Weights = { n: N, k: K, data: w8, scales: new Float32Array(N).fill(0.01) };
 const p8 = wasm.prepareW8(w8Weights);
 const p8t = wasm2.prepareW8(w8Weights);
@@ -116,17 +127,32 @@ describe('peers: W4 block-32 GEMV 4096x4096 (m = 1)', () => {
   bench('wasm-simd matmulW4, 1 thread', async () => {
     await wasm.matmulW4(p4, x1, 1);
   });
+  bench('wasm-simd matmulW4 int16 activations, 1 thread', async () => {
+    await wasm.matmulW4(p4i, x1, 1);
+  });
+  bench('ORT MatMulNBits accuracy_level 4 (int8 activations), 1 thread', async () => {
+    await ortNbitsInt8[1].run({ A: xt1 });
+  });
   bench('ORT MatMulNBits, 2 threads', async () => {
     await ortNbits2[1].run({ A: xt1 });
   });
   bench('wasm-simd matmulW4, 2 threads', async () => {
     await wasm2.matmulW4(p4t, x1, 1);
   });
+  bench('wasm-simd matmulW4 int16 activations, 2 threads', async () => {
+    await wasm2.matmulW4(p4it, x1, 1);
+  });
 });
 
 describe('peers: W4 block-32 GEMM 4096x4096 (m = 64)', () => {
   bench('ORT MatMulNBits, 1 thread', async () => void (await ortNbits[64].run({ A: xt64 })), gemm);
   bench('wasm-simd matmulW4, 1 thread', async () => void (await wasm.matmulW4(p4, x64, 64)), gemm);
+  bench('wasm-simd matmulW4 int16 activations, 1 thread', async () => void (await wasm.matmulW4(p4i, x64, 64)), gemm);
+  bench(
+    'ORT MatMulNBits accuracy_level 4 (int8 activations), 1 thread',
+    async () => void (await ortNbitsInt8[64].run({ A: xt64 })),
+    gemm,
+  );
   bench('ORT MatMulNBits, 2 threads', async () => void (await ortNbits2[64].run({ A: xt64 })), gemm);
   bench('wasm-simd matmulW4, 2 threads', async () => void (await wasm2.matmulW4(p4t, x64, 64)), gemm);
 });

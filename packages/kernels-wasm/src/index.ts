@@ -8,7 +8,9 @@ export type {
   F8Weights,
   KernelBackend,
   PreparedWeights,
+  PrepareW4Options,
   QuantizeTarget,
+  W4ActivationMode,
   W4Weights,
   W8Weights,
 } from './kernel-backend.js';

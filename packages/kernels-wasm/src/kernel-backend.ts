@@ -43,6 +43,21 @@ export interface F8Weights {
   readonly scales: Float32Array;
 }
 
+/** How {@link KernelBackend.matmulW4} computes with float activations (see {@link PrepareW4Options}). */
+export type W4ActivationMode = 'float32' | 'int16';
+
+/** Options of {@link KernelBackend.prepareW4}. */
+export interface PrepareW4Options {
+  /**
+   * `'float32'` (the default): products of the weights and the activations in float32 arithmetic.
+   * `'int16'`: every block of a row of activations (the weights' blocks) is first rounded to integers in
+   * [-32767, 32767] times a power-of-two scale (a step is at most 2^-14 of the block's largest magnitude), and each
+   * block's sum runs in exact integer arithmetic. About twice as fast in the WASM backend; the error this adds is at
+   * most half a step per activation (bound in docs/performance.md), far below the 4-bit weights' own error.
+   */
+  readonly activations?: W4ActivationMode;
+}
+
 /**
  * Weights made ready for one backend's products (for the WASM backend: copied once into its memory, in the
  * kernel's internal layout). Call `release()` when done to give the memory back.
@@ -52,6 +67,8 @@ export interface PreparedWeights<Kind extends 'w4' | 'w8' | 'f8' = 'w4' | 'w8' |
   readonly backend: string;
   readonly n: number;
   readonly k: number;
+  /** For W4 weights: the activation mode chosen at preparation. */
+  readonly activations?: W4ActivationMode | undefined;
   release(): void;
 }
 
@@ -97,15 +114,18 @@ export interface KernelBackend {
   quantizeInto(tensor: Tensor, spec: QuantizationSpec, out: QuantizeTarget, options?: QuantizeOptions): QuantizedTensor;
   /** Dequantization, as `dequantize` of `@lowbit/kernels`. */
   dequantize(q: QuantizedTensor): Tensor;
-  /** Validates 4-bit weights and makes them ready for {@link KernelBackend.matmulW4}. */
-  prepareW4(weights: W4Weights): PreparedWeights<'w4'>;
+  /**
+   * Validates 4-bit weights and makes them ready for {@link KernelBackend.matmulW4}.
+   * @throws QuantError `KERNELS_INVALID_ARGUMENT` for an unknown `options.activations`, else as the weights' checks.
+   */
+  prepareW4(weights: W4Weights, options?: PrepareW4Options): PreparedWeights<'w4'>;
   /** Validates int8 weights and makes them ready for {@link KernelBackend.matmulW8A8}. */
   prepareW8(weights: W8Weights): PreparedWeights<'w8'>;
   /** Validates float8 weights and makes them ready for {@link KernelBackend.matmulF8}. */
   prepareF8(weights: F8Weights): PreparedWeights<'f8'>;
   /**
    * `y = x W^T` for 4-bit weights: `x` is float32 `[m, k]` row-major, `y` float32 `[m, n]` (written to `out` when
-   * given). `m = 1` is a GEMV.
+   * given). `m = 1` is a GEMV. The arithmetic follows the weights' activation mode ({@link PrepareW4Options}).
    */
   matmulW4(weights: PreparedWeights<'w4'>, x: Float32Array, m: number, out?: Float32Array): Promise<Float32Array>;
   /**

@@ -6,10 +6,13 @@ import type {
   F8Weights,
   KernelBackend,
   PreparedWeights,
+  PrepareW4Options,
   QuantizeTarget,
+  W4ActivationMode,
   W4Weights,
   W8Weights,
 } from './kernel-backend.js';
+import { quantizeActivationsInt16, referenceMatmulW4Int16, w4ActivationMode } from './_internal/int16-activations.js';
 import { copyIntoTarget } from './_internal/quantize-target.js';
 import {
   checkActivations,
@@ -52,10 +55,17 @@ export function referenceWeights<W>(prepared: PreparedWeights, kind: string, whe
 
 /** @internal Reference products shared by the reference backend and the WASM backend's fallbacks. */
 export const referenceProducts = {
-  matmulW4(w: W4Weights, x: Float32Array, m: number, out?: Float32Array): Float32Array {
+  matmulW4(
+    w: W4Weights,
+    x: Float32Array,
+    m: number,
+    out?: Float32Array,
+    activations: W4ActivationMode = 'float32',
+  ): Float32Array {
     checkActivations('matmulW4', x, m, w.k, w.n, out, Float32Array);
     const y = out ?? new Float32Array(m * w.n);
-    referenceMatmulW4(w, x, m, y);
+    if (activations === 'int16') referenceMatmulW4Int16(w, quantizeActivationsInt16(x, m, w.k, w.blockSize), m, y);
+    else referenceMatmulW4(w, x, m, y);
     return y;
   },
   matmulInt8(
@@ -112,9 +122,9 @@ export const referenceBackend: KernelBackend = Object.freeze({
     return copyIntoTarget(quantize(tensor, spec, options), out);
   },
   dequantize,
-  prepareW4(weights: W4Weights) {
+  prepareW4(weights: W4Weights, options?: PrepareW4Options) {
     validateW4(weights, 'prepareW4');
-    return referencePrepared('w4', weights, NAME);
+    return { ...referencePrepared('w4', weights, NAME), activations: w4ActivationMode(options, 'prepareW4') };
   },
   prepareW8(weights: W8Weights) {
     validateW8(weights, 'prepareW8');
@@ -125,7 +135,8 @@ export const referenceBackend: KernelBackend = Object.freeze({
     return referencePrepared('f8', weights, NAME);
   },
   async matmulW4(prepared: PreparedWeights<'w4'>, x: Float32Array, m: number, out?: Float32Array) {
-    return referenceProducts.matmulW4(referenceWeights<W4Weights>(prepared, 'w4', 'matmulW4'), x, m, out);
+    const weights = referenceWeights<W4Weights>(prepared, 'w4', 'matmulW4');
+    return referenceProducts.matmulW4(weights, x, m, out, prepared.activations);
   },
   async matmulW8A8(
     prepared: PreparedWeights<'w8'>,

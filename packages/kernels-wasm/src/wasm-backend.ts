@@ -63,7 +63,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
       (validTarget(out) ? wasmQuantize(k, tensor, spec, opts, out) : null) ??
       copyIntoTarget(quantize(tensor, spec, opts), out),
     dequantize: (q) => wasmDequantize(k, q) ?? dequantize(q),
-    prepareW4: (weights) => prepareW4(k, weights, name),
+    prepareW4: (weights, opts) => prepareW4(k, weights, name, opts),
     prepareW8: (weights) => prepareW8(k, weights, name),
     prepareF8: (weights) => prepareF8(k, weights, name),
     matmulW4: (w, x, m, out) => matmulW4(k, run, w, x, m, out),

@@ -63,7 +63,13 @@ type Reply = { id: number; error?: string } | { type: 'ready' } | { type: 'init-
 /** Multiply-adds of a product call, from the export's arguments. */
 function workOf(kernel: ProductKernel, args: readonly number[], rows: number): number {
   const [m, kp] =
-    kernel === 'gemm_w4' ? [args[5], args[7]] : kernel === 'gemm_f8' ? [args[4], args[6]] : [args[3], args[5]];
+    kernel === 'gemm_w4'
+      ? [args[5], args[7]]
+      : kernel === 'gemm_w4a16'
+        ? [args[6], args[8]]
+        : kernel === 'gemm_f8'
+          ? [args[4], args[6]]
+          : [args[3], args[5]];
   return (m ?? 0) * (kp ?? 0) * rows;
 }
 

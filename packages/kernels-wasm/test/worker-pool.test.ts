@@ -90,12 +90,14 @@ describe('worker pool products', () => {
             const aScales = Float32Array.of(0.02);
             const p = [single, threaded].map((b) => ({
               w4: b.prepareW4(w4),
+              w4i: b.prepareW4(w4, { activations: 'int16' }),
               w8: b.prepareW8(w8),
               f8: b.prepareF8(f8),
             }));
             try {
               const [s, t] = [p[0]!, p[1]!];
               expect(await threaded.matmulW4(t.w4, x, m)).toStrictEqual(await single.matmulW4(s.w4, x, m));
+              expect(await threaded.matmulW4(t.w4i, x, m)).toStrictEqual(await single.matmulW4(s.w4i, x, m));
               expect(await threaded.matmulW8A8(t.w8, a, m, aScales)).toStrictEqual(
                 await single.matmulW8A8(s.w8, a, m, aScales),
               );

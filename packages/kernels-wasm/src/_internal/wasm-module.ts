@@ -66,6 +66,21 @@ export interface KernelExports {
   quant_e4m3(x: number, nchunks: number, chunk: number, scales: number, out: number): number;
   dequant_e4m3(q: number, nchunks: number, chunk: number, scales: number, out: number): void;
   gemm_w4(w: number, scales: number, zpe: number, ...rest: FloatGemmArgs): void;
+  gemm_w4a16(
+    w: number,
+    scales: number,
+    zpe: number,
+    a: number,
+    as: number,
+    y: number,
+    m: number,
+    n: number,
+    kp: number,
+    block: number,
+    sym: number,
+    n0: number,
+    n1: number,
+  ): void;
   gemm_f8(w: number, scales: number, ...rest: FloatGemmArgs): void;
   gemm_i8(a16: number, w: number, y: number, m: number, n: number, kp: number, n0: number, n1: number): void;
 }

@@ -1,7 +1,16 @@
 import { QuantError } from '@lowbit/dtypes';
-import type { F8Weights, PreparedWeights, W4Weights, W8Weights } from '../kernel-backend.js';
+import type {
+  F8Weights,
+  PreparedWeights,
+  PrepareW4Options,
+  W4ActivationMode,
+  W4Weights,
+  W8Weights,
+} from '../kernel-backend.js';
 import { referenceProducts } from '../reference-backend.js';
 import type { WasmKernels } from '../wasm-kernels.js';
+import { dequantizeActivationsInt16, quantizeActivationsInt16, w4ActivationMode } from './int16-activations.js';
+import type { Int16Activations } from './int16-activations.js';
 import {
   blocksPerRow,
   checkActivations,
@@ -14,7 +23,7 @@ import {
 } from './weights.js';
 
 /** The product exports that take an output-row range `[n0, n1)` as their last two arguments. */
-export type ProductKernel = 'gemm_w4' | 'gemm_f8' | 'gemm_i8';
+export type ProductKernel = 'gemm_w4' | 'gemm_w4a16' | 'gemm_f8' | 'gemm_i8';
 
 /** Runs one product export over output rows `[0, n)`, possibly split across threads. */
 export type RowRunner = (kernel: ProductKernel, args: readonly number[], n: number) => Promise<void>;
@@ -44,11 +53,16 @@ export interface WasmPrepared<Kind extends 'w4' | 'w8' | 'f8', W> extends Prepar
   readonly scales: number;
   readonly zpe: number;
   readonly wScales: Float32Array;
+  /** The weights' block size along k (as given, before any padding). */
+  readonly blockSize: number;
+  readonly activations: W4ActivationMode | undefined;
+  /** W4 in the int16 mode: 1 when int4 codes without zero points are stored as they are (see gemm_w4a16). */
+  readonly sym: number;
   readonly owner: WasmKernels;
   readonly alloc: Allocation;
 }
 
-function handle<Kind extends 'w4' | 'w8' | 'f8', W extends { n: number; k: number }>(
+function handle<Kind extends 'w4' | 'w8' | 'f8', W extends { n: number; k: number; blockSize?: number }>(
   k: WasmKernels,
   kind: Kind,
   backend: string,
@@ -61,6 +75,8 @@ function handle<Kind extends 'w4' | 'w8' | 'f8', W extends { n: number; k: numbe
     scales?: number;
     zpe?: number;
     wScales?: Float32Array;
+    activations?: W4ActivationMode;
+    sym?: number;
   },
 ): WasmPrepared<Kind, W> {
   const alloc: Allocation = {
@@ -79,6 +95,9 @@ function handle<Kind extends 'w4' | 'w8' | 'f8', W extends { n: number; k: numbe
     scales: parts.scales ?? 0,
     zpe: parts.zpe ?? 0,
     wScales: parts.wScales ?? new Float32Array(0),
+    blockSize: weights.blockSize ?? weights.k,
+    activations: parts.activations,
+    sym: parts.sym ?? 0,
     owner: k,
     alloc,
     release() {
@@ -165,22 +184,33 @@ async function runProduct<R extends Float32Array | Int32Array>(
   }
 }
 
+/** Longest kernel block of the int16 W4 kernel: its int32 block sums cannot overflow up to here. */
+const MAX_INT16_BLOCK = 16384;
+
 /** Copies 4-bit weights into the kernel layout: unsigned nibbles (int4 xor 8), rows padded to `kp`. */
-export function prepareW4(k: WasmKernels, weights: W4Weights, backend: string): WasmPrepared<'w4', W4Weights> {
+export function prepareW4(
+  k: WasmKernels,
+  weights: W4Weights,
+  backend: string,
+  options?: PrepareW4Options,
+): WasmPrepared<'w4', W4Weights> {
   validateW4(weights, 'prepareW4');
+  const activations = w4ActivationMode(options, 'prepareW4');
   const { n, k: K, blockSize, data, scales, zeroPoints } = weights;
   const layout = blockedLayout(n, K, blockSize, 32);
-  if (layout === undefined) return handle(k, 'w4', backend, weights, { fallback: weights });
+  if (layout === undefined) return handle(k, 'w4', backend, weights, { fallback: weights, activations });
   const { kp, block } = layout;
   const nb = blocksPerRow(K, blockSize);
   const signed = weights.dtype === 'int4';
+  // The int16 kernel reads int4 codes without zero points as they are; every other case stores unsigned nibbles.
+  const sym = activations === 'int16' && signed && !zeroPoints && block <= MAX_INT16_BLOCK ? 1 : 0;
   const rowBytes = kp / 2;
   const w = k.alloc(n * rowBytes);
   const sp = k.alloc(n * nb * 4);
   const zp = k.alloc(n * nb * 4);
   const wv = k.u8(w, n * rowBytes);
   wv.fill(0);
-  const flip = signed ? 0x88 : 0;
+  const flip = signed && !sym ? 0x88 : 0;
   if (K % 2 === 0) {
     const half = K / 2;
     for (let r = 0; r < n; r++) {
@@ -189,7 +219,7 @@ export function prepareW4(k: WasmKernels, weights: W4Weights, backend: string): 
       for (let j = 0; j < half; j++) wv[dst + j] = (data[src + j] as number) ^ flip;
     }
   } else {
-    const nib = signed ? 8 : 0;
+    const nib = signed && !sym ? 8 : 0;
     for (let r = 0; r < n; r++) {
       for (let c = 0; c < K; c++) {
         const i = r * K + c;
@@ -202,7 +232,7 @@ export function prepareW4(k: WasmKernels, weights: W4Weights, backend: string): 
   k.f32(sp, n * nb).set(scales);
   const zv = k.i32(zp, n * nb);
   for (let i = 0; i < n * nb; i++) zv[i] = (zeroPoints ? (zeroPoints[i] as number) : 0) + (signed ? 8 : 0);
-  return handle(k, 'w4', backend, weights, { kp, block, w, scales: sp, zpe: zp });
+  return handle(k, 'w4', backend, weights, { kp, block, w, scales: sp, zpe: zp, activations, sym });
 }
 
 /** What differs between the products of float activations (W4 and F8). */
@@ -247,8 +277,8 @@ function floatProduct<Kind extends 'w4' | 'f8', W>(
   };
 }
 
-/** `y = x W^T` with 4-bit weights. */
-export const matmulW4 = floatProduct<'w4', W4Weights>({
+/** `y = x W^T` with 4-bit weights and float32 arithmetic. */
+const matmulW4Float = floatProduct<'w4', W4Weights>({
   kind: 'w4',
   where: 'matmulW4',
   kernel: 'gemm_w4',
@@ -269,6 +299,63 @@ export const matmulW4 = floatProduct<'w4', W4Weights>({
   },
   args: (p, xr, y, m) => [p.w, p.scales, p.zpe, xr, y, m, p.n, p.kp, p.block],
 });
+
+/** `y = x W^T` with 4-bit weights, in the weights' activation mode. */
+export async function matmulW4(
+  k: WasmKernels,
+  run: RowRunner,
+  prepared: PreparedWeights<'w4'>,
+  x: Float32Array,
+  m: number,
+  out: Float32Array | undefined,
+): Promise<Float32Array> {
+  const p = unwrap<'w4', W4Weights>(k, prepared, 'w4', 'matmulW4');
+  if (p.activations !== 'int16') return matmulW4Float(k, run, prepared, x, m, out);
+  const { n, k: K, kp, block, blockSize } = p;
+  checkActivations('matmulW4', x, m, K, n, out, Float32Array);
+  if (m === 0) return out ?? new Float32Array(0);
+  const acts = quantizeActivationsInt16(x, m, K, blockSize);
+  if (p.fallback || block > MAX_INT16_BLOCK) {
+    // The same product on the values the codes stand for (exact in float32), in float arithmetic.
+    return matmulW4Float(k, run, prepared, dequantizeActivationsInt16(acts, m, K, blockSize), m, out);
+  }
+  const nbk = kp / block;
+  return runProduct(
+    k,
+    run,
+    'gemm_w4a16',
+    { m, n, inBytes: m * kp * 2 + m * nbk * 4 },
+    (input) => stageInt16Activations(k.i16(input, m * kp), k.f32(input + m * kp * 2, m * nbk), acts, m, K, kp),
+    (input, y) => [p.w, p.scales, p.zpe, input, input + m * kp * 2, y, m, n, kp, block, p.sym],
+    out ?? new Float32Array(m * n),
+  );
+}
+
+/**
+ * Writes int16 activation codes `[m, K]` into `av` `[m, kp]` in the order gemm_w4a16 reads them (each group of 32
+ * inputs as elements 4j, then 4j + 1, 4j + 2, 4j + 3 for j = 0..7; zero padded), and their scales into `sv`.
+ */
+function stageInt16Activations(
+  av: Int16Array,
+  sv: Float32Array,
+  acts: Int16Activations,
+  m: number,
+  K: number,
+  kp: number,
+): void {
+  const { codes, scales } = acts;
+  av.fill(0);
+  for (let i = 0; i < m; i++) {
+    const src = i * K;
+    const dst = i * kp;
+    for (let c = 0; c < K; c++) {
+      const g = c & ~31;
+      const e = c & 31;
+      av[dst + g + (e & 3) * 8 + (e >> 2)] = codes[src + c]!;
+    }
+  }
+  sv.set(scales);
+}
 
 /** Copies int8 weights into rows padded to a multiple of 16. */
 export function prepareW8(k: WasmKernels, weights: W8Weights, backend: string): WasmPrepared<'w8', W8Weights> {

@@ -167,6 +167,94 @@ function randomScales(n: number, seed: readonly number[]): Float32Array {
   return s;
 }
 
+interface W4Case {
+  readonly dtype: 'int4' | 'uint4';
+  readonly n: number;
+  readonly k: number;
+  readonly m: number;
+  readonly block: number;
+  readonly zp: boolean;
+  readonly seed: readonly number[];
+  readonly bytes: Uint8Array;
+}
+
+/** Random W4 products: odd sizes, blocks that do and do not divide k, zero points, adversarial activations. */
+function w4CaseArb(): fc.Arbitrary<W4Case> {
+  return fc.record({
+    dtype: fc.constantFrom('int4' as const, 'uint4' as const),
+    n: fc.integer({ min: 0, max: 9 }),
+    k: fc.integer({ min: 0, max: 140 }),
+    m: fc.constantFrom(0, 1, 1, 2, 3, 5, 9),
+    block: fc.constantFrom(1, 7, 16, 32, 64, 1000),
+    zp: fc.boolean(),
+    seed: fc.array(valueArb(), { minLength: 1, maxLength: 50 }),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }),
+  });
+}
+
+/** The weights, activations and an independent weight lookup `wv(r, c)` of a {@link W4Case}. */
+function buildW4Case(c: W4Case): {
+  weights: W4Weights;
+  x: Float32Array;
+  m: number;
+  wv: (r: number, c: number) => number;
+} {
+  const { dtype, n, k, m, block, zp, seed, bytes } = c;
+  const nb = Math.ceil(k / block);
+  const data = new Uint8Array(Math.ceil((n * k) / 2));
+  for (let i = 0; i < data.length; i++) data[i] = bytes[i % bytes.length] as number;
+  const scales = randomScales(n * nb, bytes.length > 1 ? [...bytes] : [3]);
+  const zeroPoints = zp
+    ? Int32Array.from(
+        { length: n * nb },
+        (_, i) => ((bytes[i % bytes.length] as number) % 16) - (dtype === 'int4' ? 8 : 0),
+      )
+    : undefined;
+  const weights: W4Weights = zeroPoints
+    ? { dtype, n, k, blockSize: block, data, scales, zeroPoints }
+    : { dtype, n, k, blockSize: block, data, scales };
+  const x = Float32Array.from({ length: m * k }, (_, i) =>
+    Math.max(-1e30, Math.min(1e30, seed[i % seed.length] as number)),
+  );
+  const wv = (r: number, col: number): number => {
+    const b = r * nb + Math.floor(col / block);
+    return (scales[b] as number) * (nibble(data, r * k + col, dtype === 'int4') - (zeroPoints?.[b] ?? 0));
+  };
+  return { weights, x, m, wv };
+}
+
+/**
+ * The activations the int16 mode computes with, derived here from its definition: per block of a row, the smallest
+ * power of two `s >= 2^-149` with `max |x| / s <= 32767`, and every value rounded to a multiple of `s`, ties to even.
+ */
+function int16ActivationValues(
+  x: Float32Array,
+  m: number,
+  k: number,
+  block: number,
+): { values: Float64Array; steps: Float64Array } {
+  const values = new Float64Array(m * k);
+  const steps = new Float64Array(m * k);
+  for (let i = 0; i < m; i++) {
+    for (let start = 0; start < k; start += block) {
+      const end = Math.min(k, start + block);
+      let amax = 0;
+      for (let c = start; c < end; c++) amax = Math.max(amax, Math.abs(x[i * k + c] as number));
+      let s = 2 ** -149;
+      while (amax / s > 32767) s *= 2;
+      for (let c = start; c < end; c++) {
+        const v = (x[i * k + c] as number) / s;
+        const f = Math.floor(v);
+        const d = v - f;
+        const q = d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+        values[i * k + c] = q * s;
+        steps[i * k + c] = s;
+      }
+    }
+  }
+  return { values, steps };
+}
+
 // ----------------------------------------------------------------------------------------------------------------
 
 /**
@@ -353,55 +441,62 @@ export function describeKernelConformance(
 
     test('W4 products (GEMV and GEMM) are within tolerance of float64', async () => {
       await fc.assert(
-        fc.asyncProperty(
-          fc.record({
-            dtype: fc.constantFrom('int4' as const, 'uint4' as const),
-            n: fc.integer({ min: 0, max: 9 }),
-            k: fc.integer({ min: 0, max: 140 }),
-            m: fc.constantFrom(0, 1, 1, 2, 3, 5, 9),
-            block: fc.constantFrom(1, 7, 16, 32, 64, 1000),
-            zp: fc.boolean(),
-            seed: fc.array(valueArb(), { minLength: 1, maxLength: 50 }),
-            bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }),
-          }),
-          async ({ dtype, n, k, m, block, zp, seed, bytes }) => {
-            const nb = Math.ceil(k / block);
-            const data = new Uint8Array(Math.ceil((n * k) / 2));
-            for (let i = 0; i < data.length; i++) data[i] = bytes[i % bytes.length] as number;
-            const scales = randomScales(n * nb, bytes.length > 1 ? [...bytes] : [3]);
-            const weights: { -readonly [K in keyof W4Weights]: W4Weights[K] } = {
-              dtype,
-              n,
-              k,
-              blockSize: block,
-              data,
-              scales,
-            };
-            if (zp)
-              weights.zeroPoints = Int32Array.from(
-                { length: n * nb },
-                (_, i) => ((bytes[i % bytes.length] as number) % 16) - (dtype === 'int4' ? 8 : 0),
-              );
-            const x = Float32Array.from({ length: m * k }, (_, i) =>
-              Math.max(-1e30, Math.min(1e30, seed[i % seed.length] as number)),
-            );
-            const wv = (r: number, c: number): number => {
-              const b = r * nb + Math.floor(c / block);
-              return (
-                (scales[b] as number) * (nibble(data, r * k + c, dtype === 'int4') - (weights.zeroPoints?.[b] ?? 0))
-              );
-            };
-            const prepared = backend.prepareW4(weights);
-            try {
-              const y = await backend.matmulW4(prepared, x, m);
-              expectClose(y, product64(wv, n, k, x, m), k);
-            } finally {
-              prepared.release();
-            }
-          },
-        ),
+        fc.asyncProperty(w4CaseArb(), async (c) => {
+          const { weights, x, m, wv } = buildW4Case(c);
+          const prepared = backend.prepareW4(weights);
+          try {
+            const y = await backend.matmulW4(prepared, x, m);
+            expectClose(y, product64(wv, weights.n, weights.k, x, m), weights.k);
+          } finally {
+            prepared.release();
+          }
+        }),
         { numRuns },
       );
+    });
+
+    test('W4 products in the int16 activation mode equal the float64 product of the rounded activations', async () => {
+      await fc.assert(
+        fc.asyncProperty(w4CaseArb(), async (c) => {
+          const { weights, x, m, wv } = buildW4Case(c);
+          const { n, k, blockSize } = weights;
+          const prepared = backend.prepareW4(weights, { activations: 'int16' });
+          try {
+            expect(prepared.activations).toBe('int16');
+            const y = await backend.matmulW4(prepared, x, m);
+            const { values, steps } = int16ActivationValues(x, m, k, blockSize);
+            expectClose(y, product64(wv, n, k, values, m), k);
+            // The documented bound against the unrounded activations: half a step per activation.
+            const exact = product64(wv, n, k, x, m);
+            for (let i = 0; i < m; i++) {
+              for (let r = 0; r < n; r++) {
+                let bound = productTolerance(k, exact.abs[i * n + r] as number) * 2;
+                for (let col = 0; col < k; col++) bound += (Math.abs(wv(r, col)) * (steps[i * k + col] as number)) / 2;
+                const err = Math.abs((y[i * n + r] as number) - (exact.y[i * n + r] as number));
+                if (!(err <= bound)) expect.fail(`output [${i}, ${r}]: error ${err} > bound ${bound}`);
+              }
+            }
+          } finally {
+            prepared.release();
+          }
+        }),
+        { numRuns },
+      );
+    });
+
+    test('the int16 activation mode covers blocks too long for the integer kernel', async () => {
+      const k = 16400;
+      const data = Uint8Array.from({ length: k }, (_, i) => (i * 37) & 0xff);
+      const weights: W4Weights = { dtype: 'int4', n: 2, k, blockSize: k, data, scales: Float32Array.of(0.5, 0.25) };
+      const x = Float32Array.from({ length: k }, (_, i) => Math.sin(i) * 3);
+      const prepared = backend.prepareW4(weights, { activations: 'int16' });
+      try {
+        const y = await backend.matmulW4(prepared, x, 1);
+        const wv = (r: number, c: number): number => (weights.scales[r] as number) * nibble(data, r * k + c, true);
+        expectClose(y, product64(wv, 2, k, int16ActivationValues(x, 1, k, k).values, 1), k);
+      } finally {
+        prepared.release();
+      }
     });
 
     test('W8A8 products: exact int32 sums and exactly scaled outputs', async () => {
@@ -570,6 +665,14 @@ export function describeKernelConformance(
         data: new Uint8Array(1),
         scales: Float32Array.of(1),
       });
+      expect(
+        bad(() =>
+          backend.prepareW4(
+            { dtype: 'uint4', n: 1, k: 2, blockSize: 2, data: new Uint8Array(1), scales: Float32Array.of(1) },
+            { activations: 'int8' as 'int16' },
+          ),
+        ),
+      ).toBe('KERNELS_INVALID_ARGUMENT');
       await expect(backend.matmulW4(w, new Float32Array(3), 1)).rejects.toSatisfy(
         (e: unknown) => isQuantError(e) && e.code === 'KERNELS_SHAPE_MISMATCH',
       );
