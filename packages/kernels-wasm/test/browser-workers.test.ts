@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { expect, test } from 'vitest';
+import type { Report } from './browser/page.js';
 
 function findChromium(): string | undefined {
   const candidates = [
@@ -25,14 +26,6 @@ function findChromium(): string | undefined {
 }
 
 const chromium = findChromium();
-
-interface Report {
-  crossOriginIsolated: boolean;
-  threads: number;
-  checked: string[];
-  mismatches: string[];
-  error: string | null;
-}
 
 async function runPage(browser: string): Promise<Report> {
   const bundle = await build({

@@ -1,6 +1,6 @@
 import { QuantError } from '@lowbit/dtypes';
 import type { PrepareW4Options, W4ActivationMode, W4Weights } from '../kernel-backend.js';
-import { blocksPerRow } from './weights.js';
+import { blocksPerRow, w4RowCodes } from './weights.js';
 
 /** The activation mode of `prepareW4` options, validated (`'float32'` when absent). */
 export function w4ActivationMode(options: PrepareW4Options | undefined, where: string): W4ActivationMode {
@@ -73,16 +73,11 @@ export function quantizeActivationsInt16(x: Float32Array, m: number, k: number, 
  * with the inner sums exact integers and the outer sum in float64, rounded once to float32.
  */
 export function referenceMatmulW4Int16(w: W4Weights, acts: Int16Activations, m: number, out: Float32Array): void {
-  const { n, k, blockSize, data, scales, zeroPoints } = w;
-  const signed = w.dtype === 'int4';
+  const { n, k, blockSize, scales, zeroPoints } = w;
   const nb = blocksPerRow(k, blockSize);
   const q = new Int8Array(k);
   for (let r = 0; r < n; r++) {
-    for (let c = 0; c < k; c++) {
-      const i = r * k + c;
-      const v = (data[i >> 1]! >> ((i & 1) * 4)) & 15;
-      q[c] = signed && v > 7 ? v - 16 : v;
-    }
+    w4RowCodes(w, r, q);
     for (let i = 0; i < m; i++) {
       let acc = 0;
       for (let b = 0; b < nb; b++) {

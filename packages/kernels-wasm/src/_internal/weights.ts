@@ -123,19 +123,28 @@ export function checkActivations(
   }
 }
 
+/** The codes of row `r` of 4-bit weights (sign-extended for int4) into `out` (length `k`). */
+export function w4RowCodes(w: W4Weights, r: number, out: Int8Array): void {
+  const { k, data } = w;
+  const signed = w.dtype === 'int4';
+  for (let c = 0; c < k; c++) {
+    const i = r * k + c;
+    const q = (data[i >> 1]! >> ((i & 1) * 4)) & 15;
+    out[c] = signed && q > 7 ? q - 16 : q;
+  }
+}
+
 /** Reference W4 product in float64, rounded once to float32. */
 export function referenceMatmulW4(w: W4Weights, x: Float32Array, m: number, out: Float32Array): void {
-  const { n, k, blockSize, data, scales, zeroPoints } = w;
-  const signed = w.dtype === 'int4';
+  const { n, k, blockSize, scales, zeroPoints } = w;
   const nb = blocksPerRow(k, blockSize);
   const row = new Float64Array(k);
+  const q = new Int8Array(k);
   for (let r = 0; r < n; r++) {
+    w4RowCodes(w, r, q);
     for (let c = 0; c < k; c++) {
-      const i = r * k + c;
-      let q = (data[i >> 1]! >> ((i & 1) * 4)) & 15;
-      if (signed && q > 7) q -= 16;
       const b = r * nb + Math.floor(c / blockSize);
-      row[c] = scales[b]! * (q - (zeroPoints ? zeroPoints[b]! : 0));
+      row[c] = scales[b]! * (q[c]! - (zeroPoints ? zeroPoints[b]! : 0));
     }
     for (let i = 0; i < m; i++) {
       let acc = 0;

@@ -4,7 +4,8 @@
  */
 import { createWasmBackend, createWorkerPool } from '../../src/index.js';
 
-interface Report {
+/** What the page reports to the test. */
+export interface Report {
   crossOriginIsolated: boolean;
   threads: number;
   checked: string[];
