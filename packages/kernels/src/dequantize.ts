@@ -3,6 +3,7 @@ import type { DTypeRegistry } from '@lowbit/dtypes';
 import type { QuantizedTensor } from '@lowbit/spec';
 import { blockGeometry } from './_internal/block-geometry.js';
 import { createChunkCodec } from './_internal/chunk-codec.js';
+import { dequantizeFast } from './_internal/fast-dequantize.js';
 import { specContext } from './_internal/spec-context.js';
 import type { SpecContext } from './_internal/spec-context.js';
 import type { QParams } from './qparams.js';
@@ -31,6 +32,7 @@ export function dequantize(q: QuantizedTensor, options: DTypeLookup = {}): Tenso
   assertQParams(qparams, g, ctx, where);
   assertStorageLength(q, ctx, g.size, where);
   const out = new Float32Array(g.size);
+  if (dequantizeFast(q.data, ctx, g, qparams, out)) return { data: out, shape: [...q.shape] };
   const codec = createChunkCodec(ctx, qparams, 'error', where, q.shape);
   const run = new Int32Array(Math.min(g.chunk, MAX_RUN));
   const bits = ctx.dtype.bits;

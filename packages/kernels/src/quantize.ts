@@ -6,6 +6,7 @@ import type { BlockGeometry } from './_internal/block-geometry.js';
 import { createChunkCodec } from './_internal/chunk-codec.js';
 import type { ChunkCodec } from './_internal/chunk-codec.js';
 import { createCodeStorage, storeCodes } from './_internal/code-storage.js';
+import { quantizeFused } from './_internal/fused-quantize.js';
 import type { CodeStorage } from './_internal/code-storage.js';
 import { specContext } from './_internal/spec-context.js';
 import type { SpecContext } from './_internal/spec-context.js';
@@ -30,7 +31,31 @@ import type { Tensor } from './tensor.js';
  * `nonFinite: 'saturate'`), `KERNELS_SHAPE_MISMATCH`, `KERNELS_INVALID_ARGUMENT`, and the spec's own errors.
  */
 export function quantize(tensor: Tensor, spec: QuantizationSpec, options: QuantizeOptions = {}): QuantizedTensor {
-  const { ctx, blockShape, g, codec, qparams } = prepareQuantization(tensor, spec, options, 'quantize');
+  const where = 'quantize';
+  assertTensor(tensor, where);
+  const ctx = specContext(spec, where, options.registry);
+  assertByteCodes(ctx, where);
+  const blockShape = blockShapeFor(tensor, spec, options);
+  const g = blockGeometry(tensor.shape, blockShape, where);
+  const nonFinite = options.nonFinite ?? 'error';
+  const given = options.qparams;
+  if (given) assertQParams(given, g, ctx, where);
+  const withCodec = (qp: QParams) => ({
+    qparams: qp,
+    codec: () => createChunkCodec(ctx, qp, nonFinite, where, tensor.shape),
+  });
+  // The fused path covers the common cases bit for bit and declines (undefined) the others.
+  const fused = quantizeFused(tensor.data, ctx, g, blockShape, given ? withCodec(given) : undefined);
+  if (fused) return buildQuantizedTensor(ctx, tensor.shape, blockShape, fused.data, fused.qparams, options);
+  const qparams = given ?? chooseQParams(tensor, spec, { ...options, blockShape });
+  assertQParams(qparams, g, ctx, where);
+  if (!given) {
+    // Parameters the fused path does not compute itself (asymmetric or pinned ranges, NaN / Inf left out under
+    // 'saturate', blocks spanning rows): it can still quantize with them.
+    const again = quantizeFused(tensor.data, ctx, g, blockShape, withCodec(qparams));
+    if (again) return buildQuantizedTensor(ctx, tensor.shape, blockShape, again.data, qparams, options);
+  }
+  const codec = createChunkCodec(ctx, qparams, nonFinite, where, tensor.shape);
   const data = createCodeStorage(ctx, g.size);
   const bits = ctx.dtype.bits;
   if (bits >= 8) {

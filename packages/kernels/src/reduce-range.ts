@@ -1,6 +1,7 @@
 import { QuantError } from '@lowbit/dtypes';
 import { blockGeometry } from './_internal/block-geometry.js';
 import type { BlockGeometry } from './_internal/block-geometry.js';
+import { blockRangeFast } from './_internal/fast-range.js';
 import { assertTensor, formatIndex } from './tensor.js';
 import type { Tensor } from './tensor.js';
 
@@ -37,8 +38,9 @@ export function reduceBlockRange(
 }
 
 /**
- * @internal Per-block min and max. The hot loop carries a `x * 0` accumulator instead of a branch per
- * element: it turns NaN as soon as a NaN or Inf passes, and only then does a slow pass find the position.
+ * @internal Per-block min and max. Finite tensors take blockRangeFast (integer order keys, bit for bit the same
+ * result); otherwise the loop below carries a `x * 0` accumulator instead of a branch per element: it turns NaN
+ * as soon as a NaN or Inf passes, and only then does a slow pass find the position.
  */
 export function blockRange(
   tensor: Tensor,
@@ -46,6 +48,9 @@ export function blockRange(
   nonFinite: NonFinitePolicy,
   where: string,
 ): { min: Float32Array; max: Float32Array } {
+  // Integer-domain pass for finite tensors (the common case); null sends NaN / Inf to the loops below.
+  const fast = blockRangeFast(tensor.data, g);
+  if (fast) return fast;
   const min = new Float32Array(g.numBlocks).fill(Infinity);
   const max = new Float32Array(g.numBlocks).fill(-Infinity);
   const x = tensor.data;

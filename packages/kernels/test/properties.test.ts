@@ -250,6 +250,24 @@ describe('non-finite input', () => {
     expect([...unpackCodes(q)]).toEqual([57, -127, 0, 127, -127, 32]);
   });
 
+  test("the 'saturate' policy: a block of nothing but NaN gets the [0, 0] range (scale 1, codes of 0)", () => {
+    const data = new Float32Array([NaN, NaN, NaN, 1, -0.5, 0.25]);
+    for (const qscheme of ['symmetric', 'asymmetric'] as const) {
+      const spec: QuantizationSpec = {
+        version: 1,
+        dtype: 'uint8',
+        qscheme,
+        qformulation: 'zp',
+        granularity: { type: 'per_channel', axis: 0 },
+      };
+      const q = quantize({ data, shape: [2, 3] }, spec, { nonFinite: 'saturate' });
+      expect(q.scales[0]).toBe(1);
+      const zero = qscheme === 'symmetric' ? 128 : 0;
+      expect([...unpackCodes(q)].slice(0, 3)).toEqual([zero, zero, zero]);
+      expect([...dequantize(q).data].slice(0, 3)).toEqual([0, 0, 0]);
+    }
+  });
+
   test("the 'saturate' policy in the minval formulation: NaN as 0, Inf as the range ends", () => {
     const data = new Float32Array([3, NaN, Infinity, -Infinity, -1]);
     const spec: QuantizationSpec = {
