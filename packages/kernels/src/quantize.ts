@@ -4,7 +4,6 @@ import type { QuantizationSpec, QuantizedTensor } from '@lowbit/spec';
 import { blockGeometry } from './_internal/block-geometry.js';
 import type { BlockGeometry } from './_internal/block-geometry.js';
 import { createChunkCodec } from './_internal/chunk-codec.js';
-import type { ChunkCodec } from './_internal/chunk-codec.js';
 import { createCodeStorage, storeCodes } from './_internal/code-storage.js';
 import { quantizeFused } from './_internal/fused-quantize.js';
 import type { CodeStorage } from './_internal/code-storage.js';
@@ -31,7 +30,16 @@ import type { Tensor } from './tensor.js';
  * `nonFinite: 'saturate'`), `KERNELS_SHAPE_MISMATCH`, `KERNELS_INVALID_ARGUMENT`, and the spec's own errors.
  */
 export function quantize(tensor: Tensor, spec: QuantizationSpec, options: QuantizeOptions = {}): QuantizedTensor {
-  const where = 'quantize';
+  return quantizeAs('quantize', tensor, spec, options);
+}
+
+/** @internal {@link quantize}, naming `where` in its errors (fakeQuantize uses it). */
+export function quantizeAs(
+  where: string,
+  tensor: Tensor,
+  spec: QuantizationSpec,
+  options: QuantizeOptions,
+): QuantizedTensor {
   assertTensor(tensor, where);
   const ctx = specContext(spec, where, options.registry);
   assertByteCodes(ctx, where);
@@ -69,37 +77,6 @@ export function quantize(tensor: Tensor, spec: QuantizationSpec, options: Quanti
     });
   }
   return buildQuantizedTensor(ctx, tensor.shape, blockShape, data, qparams, options);
-}
-
-/** Everything a quantizing loop needs, validated. */
-export interface PreparedQuantization {
-  readonly ctx: SpecContext;
-  readonly blockShape: readonly number[];
-  readonly g: BlockGeometry;
-  readonly codec: ChunkCodec;
-  readonly qparams: QParams;
-}
-
-/**
- * @internal Validates the tensor and spec, resolves the block shape, computes (or checks the given) qparams and
- * builds the chunk codec: the shared front half of `quantize` and `fakeQuantize`.
- */
-export function prepareQuantization(
-  tensor: Tensor,
-  spec: QuantizationSpec,
-  options: QuantizeOptions,
-  where: string,
-): PreparedQuantization {
-  assertTensor(tensor, where);
-  const ctx = specContext(spec, where, options.registry);
-  assertByteCodes(ctx, where);
-  const blockShape = blockShapeFor(tensor, spec, options);
-  const g = blockGeometry(tensor.shape, blockShape, where);
-  const nonFinite = options.nonFinite ?? 'error';
-  const qparams = options.qparams ?? chooseQParams(tensor, spec, { ...options, blockShape });
-  assertQParams(qparams, g, ctx, where);
-  const codec = createChunkCodec(ctx, qparams, nonFinite, where, tensor.shape);
-  return { ctx, blockShape, g, codec, qparams };
 }
 
 /** Longest run handed to a chunk loop at once, so scratch buffers stay small and cache-resident. */
