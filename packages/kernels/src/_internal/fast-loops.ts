@@ -182,9 +182,11 @@ export function quantizeIntWords4(
 }
 
 /**
- * As {@link quantizeIntWords8} without the float clamp, for a block whose codes are known to lie in
- * `[lo, hi + 1]` (from its abs-max, see quantizeBlocks): the rounded value is computed unclamped and a code one
- * above `hi` is brought back branch-free (`c - ((hi - c) >>> 31)`), which is the clamp for such a block.
+ * As {@link quantizeIntWords8} with only the upper clamp, for a block whose codes are known to lie in
+ * `[lo, hi + 1]` (from its abs-max, see quantizeBlocks): no product rounds below `lo`, so clamping it to `hi`
+ * (in float64, before rounding, as quantizeIntWords8 does) is the whole clamp. One float compare per element
+ * is cheaper than bringing a code of `hi + 1` back in the integer domain (`c - ((hi - c) >>> 31)`, ~10% of
+ * an int8 per-channel quantize).
  */
 export function quantizeIntWords8Fit(
   x: Float32Array,
@@ -196,16 +198,21 @@ export function quantizeIntWords8Fit(
   words: Int32Array,
   w: number,
 ): void {
-  const hi = hiBound | 0;
+  // Float64 copy: a clamp that mixes a tagged small integer with a double makes V8 box every result.
+  const hi = hiBound - 0.5 + 0.5;
   for (let i = start; i < end; i = (i + 4) | 0, w = (w + 1) | 0) {
-    let c0 = ((x[i] as number) * inv + 6291456 + 6755399434764288) | 0;
-    let c1 = ((x[(i + 1) | 0] as number) * inv + 6291456 + 6755399434764288) | 0;
-    let c2 = ((x[(i + 2) | 0] as number) * inv + 6291456 + 6755399434764288) | 0;
-    let c3 = ((x[(i + 3) | 0] as number) * inv + 6291456 + 6755399434764288) | 0;
-    c0 = c0 - ((hi - c0) >>> 31) + z;
-    c1 = c1 - ((hi - c1) >>> 31) + z;
-    c2 = c2 - ((hi - c2) >>> 31) + z;
-    c3 = c3 - ((hi - c3) >>> 31) + z;
+    let v0 = (x[i] as number) * inv;
+    let v1 = (x[(i + 1) | 0] as number) * inv;
+    let v2 = (x[(i + 2) | 0] as number) * inv;
+    let v3 = (x[(i + 3) | 0] as number) * inv;
+    v0 = v0 > hi ? hi : v0;
+    v1 = v1 > hi ? hi : v1;
+    v2 = v2 > hi ? hi : v2;
+    v3 = v3 > hi ? hi : v3;
+    const c0 = ((v0 + 6291456 + 6755399434764288) | 0) + z;
+    const c1 = ((v1 + 6291456 + 6755399434764288) | 0) + z;
+    const c2 = ((v2 + 6291456 + 6755399434764288) | 0) + z;
+    const c3 = ((v3 + 6291456 + 6755399434764288) | 0) + z;
     words[w] = (c0 & 255) | ((c1 & 255) << 8) | ((c2 & 255) << 16) | (c3 << 24);
   }
 }
@@ -221,24 +228,33 @@ export function quantizeIntWords4Fit(
   words: Int32Array,
   w: number,
 ): void {
-  const hi = hiBound | 0;
+  // Float64 copy: a clamp that mixes a tagged small integer with a double makes V8 box every result.
+  const hi = hiBound - 0.5 + 0.5;
   for (let i = start; i < end; i = (i + 8) | 0, w = (w + 1) | 0) {
-    let c0 = ((x[i] as number) * inv + 6291456 + 6755399434764288) | 0;
-    let c1 = ((x[(i + 1) | 0] as number) * inv + 6291456 + 6755399434764288) | 0;
-    let c2 = ((x[(i + 2) | 0] as number) * inv + 6291456 + 6755399434764288) | 0;
-    let c3 = ((x[(i + 3) | 0] as number) * inv + 6291456 + 6755399434764288) | 0;
-    let c4 = ((x[(i + 4) | 0] as number) * inv + 6291456 + 6755399434764288) | 0;
-    let c5 = ((x[(i + 5) | 0] as number) * inv + 6291456 + 6755399434764288) | 0;
-    let c6 = ((x[(i + 6) | 0] as number) * inv + 6291456 + 6755399434764288) | 0;
-    let c7 = ((x[(i + 7) | 0] as number) * inv + 6291456 + 6755399434764288) | 0;
-    c0 = c0 - ((hi - c0) >>> 31) + z;
-    c1 = c1 - ((hi - c1) >>> 31) + z;
-    c2 = c2 - ((hi - c2) >>> 31) + z;
-    c3 = c3 - ((hi - c3) >>> 31) + z;
-    c4 = c4 - ((hi - c4) >>> 31) + z;
-    c5 = c5 - ((hi - c5) >>> 31) + z;
-    c6 = c6 - ((hi - c6) >>> 31) + z;
-    c7 = c7 - ((hi - c7) >>> 31) + z;
+    let v0 = (x[i] as number) * inv;
+    let v1 = (x[(i + 1) | 0] as number) * inv;
+    let v2 = (x[(i + 2) | 0] as number) * inv;
+    let v3 = (x[(i + 3) | 0] as number) * inv;
+    let v4 = (x[(i + 4) | 0] as number) * inv;
+    let v5 = (x[(i + 5) | 0] as number) * inv;
+    let v6 = (x[(i + 6) | 0] as number) * inv;
+    let v7 = (x[(i + 7) | 0] as number) * inv;
+    v0 = v0 > hi ? hi : v0;
+    v1 = v1 > hi ? hi : v1;
+    v2 = v2 > hi ? hi : v2;
+    v3 = v3 > hi ? hi : v3;
+    v4 = v4 > hi ? hi : v4;
+    v5 = v5 > hi ? hi : v5;
+    v6 = v6 > hi ? hi : v6;
+    v7 = v7 > hi ? hi : v7;
+    const c0 = ((v0 + 6291456 + 6755399434764288) | 0) + z;
+    const c1 = ((v1 + 6291456 + 6755399434764288) | 0) + z;
+    const c2 = ((v2 + 6291456 + 6755399434764288) | 0) + z;
+    const c3 = ((v3 + 6291456 + 6755399434764288) | 0) + z;
+    const c4 = ((v4 + 6291456 + 6755399434764288) | 0) + z;
+    const c5 = ((v5 + 6291456 + 6755399434764288) | 0) + z;
+    const c6 = ((v6 + 6291456 + 6755399434764288) | 0) + z;
+    const c7 = ((v7 + 6291456 + 6755399434764288) | 0) + z;
     words[w] =
       (c0 & 15) |
       ((c1 & 15) << 4) |
