@@ -33,6 +33,40 @@ export function touchLines(bits: Int32Array, start: number, end: number): number
   return t;
 }
 
+/** What the prefetching touches read, OR-ed together: module state, so that the loads cannot be dropped. */
+let touchSink = 0;
+
+/** @internal The OR of every value the prefetching touches have read (exists so that the loads are observable). */
+export function touchSinkValue(): number {
+  return touchSink;
+}
+
+/** Touches `bits[start .. end)` one cache line at a time (see touchLines), keeping what it read. */
+export function touchAhead(bits: Int32Array, start: number, end: number): void {
+  touchSink |= touchLines(bits, start, end);
+}
+
+/** Touches a sweep's data ahead of it, `step` elements per touchLines call, never the same line twice. */
+export class LineToucher {
+  private touched = 0;
+
+  constructor(
+    private readonly bits: Int32Array,
+    private readonly step: number,
+  ) {}
+
+  /** Touches `[from, to)` minus what earlier calls touched. */
+  upTo(from: number, to: number): void {
+    let t = this.touched > from ? this.touched : from;
+    while (t < to) {
+      const u = Math.min(to, t + this.step);
+      touchAhead(this.bits, t, u);
+      t = u;
+    }
+    this.touched = t;
+  }
+}
+
 /**
  * Largest `bits[i] & 0x7fffffff` over `[start, end)`: the float32 bit pattern of max |x|, since non-negative
  * float32 values order like their bit patterns. A result >= 0x7f800000 means a NaN or an infinity is present.

@@ -1,5 +1,5 @@
 import type { BlockGeometry } from './block-geometry.js';
-import { MAX_FAST_LENGTH, minMaxKeys, touchLines } from './fast-loops.js';
+import { LineToucher, MAX_FAST_LENGTH, minMaxKeys } from './fast-loops.js';
 
 /** Elements per range piece, and how far ahead the data is touched (see touchLines). */
 const PIECE = 4096;
@@ -13,13 +13,6 @@ const I32 = new Int32Array(F32.buffer);
 function floatFromKey(k: number): number {
   I32[0] = k ^ ((k >> 31) & 0x7fffffff);
   return F32[0] as number;
-}
-
-let prefetchSink = 0;
-
-/** @internal The OR of the last call's prefetch loads (exists only so that they are observable). */
-export function lastRangePrefetchSink(): number {
-  return prefetchSink;
 }
 
 /**
@@ -36,8 +29,7 @@ export function blockRangeFast(x: Float32Array, g: BlockGeometry): { min: Float3
   const n = x.length;
   const keys = new Int32Array(2);
   const { rows, rowLength, chunk, chunksPerRow, rowBase } = g;
-  let touched = 0;
-  let sink = 0;
+  const toucher = new LineToucher(bits, PIECE);
   for (let r = 0; r < rows; r++) {
     const base = rowBase[r] as number;
     const rowStart = r * rowLength;
@@ -48,13 +40,7 @@ export function blockRangeFast(x: Float32Array, g: BlockGeometry): { min: Float3
       let kmax = -0x80000000;
       for (let p = start; p < end; p += PIECE) {
         const q = Math.min(end, p + PIECE);
-        const want = Math.min(n, q + PIECE);
-        if (touched < q) touched = q;
-        while (touched < want) {
-          const t = Math.min(want, touched + PIECE);
-          sink |= touchLines(bits, touched, t);
-          touched = t;
-        }
+        toucher.upTo(q, Math.min(n, q + PIECE));
         minMaxKeys(bits, p, q, keys);
         if ((keys[0] as number) < kmin) kmin = keys[0] as number;
         if ((keys[1] as number) > kmax) kmax = keys[1] as number;
@@ -80,6 +66,5 @@ export function blockRangeFast(x: Float32Array, g: BlockGeometry): { min: Float3
       if (hi > (max[b] as number)) max[b] = hi;
     }
   }
-  prefetchSink = sink;
   return { min, max };
 }

@@ -13,6 +13,7 @@ import {
   FLOAT8_WORDS,
   INT4_WORDS,
   INT8_WORDS,
+  LineToucher,
   LITTLE_ENDIAN,
   MAX_FAST_LENGTH,
   quantizeBlocks,
@@ -25,7 +26,7 @@ import {
   quantizeIntWords8,
   quantizeIntWords8Fit,
   roundedCode,
-  touchLines,
+  touchAhead,
 } from './fast-loops.js';
 import { floorLog2, MIN_SCALE } from './scale-rounding.js';
 import type { SpecContext } from './spec-context.js';
@@ -51,14 +52,6 @@ const PIECE = 4096;
 const SEGMENT_BLOCK = 512;
 /** Stands in for the float code table of integer dtypes and the scale table of float32 scales (not used). */
 const NO_TABLE = new Float64Array(71);
-
-/** Where the prefetch loads end up, so that the compiler cannot drop them. */
-let prefetchSink = 0;
-
-/** @internal The OR of the last call's prefetch loads (exists only so that they are observable). */
-export function lastPrefetchSink(): number {
-  return prefetchSink;
-}
 
 /** Float32 value of a bit pattern. */
 const F32 = new Float32Array(1);
@@ -216,8 +209,7 @@ export function quantizeFused(
   const { qmin, qmax } = ctx;
   const n = x.length;
 
-  let touched = 0;
-  let sink = 0;
+  const toucher = new LineToucher(bits, PREFETCH);
 
   /**
    * Quantizes elements [start, end) of block b (finite values, abs-max `amax`), with optional prefetching for
@@ -230,7 +222,7 @@ export function quantizeFused(
       const inv = 1 / s;
       for (let p = start; p < end; p += PIECE) {
         const q = Math.min(end, p + PIECE);
-        if (prefetch && q < n) sink |= touchLines(bits, q, Math.min(n, q + PIECE));
+        if (prefetch && q < n) touchAhead(bits, q, Math.min(n, q + PIECE));
         if (kind === 'float8') quantizeFloatWords8(x, bits, p, q, inv, table, words as Int32Array, p >> 2);
         else if (kind === 'float4') quantizeFloatWords4(x, bits, p, q, inv, table, words as Int32Array, p >> 3);
         else {
@@ -250,7 +242,7 @@ export function quantizeFused(
     const fits = top <= 262144 && roundedCode(top) <= hi + 1 && roundedCode(-top) >= lo;
     for (let p = start; p < end; p += PIECE) {
       const q = Math.min(end, p + PIECE);
-      if (prefetch && q < n) sink |= touchLines(bits, q, Math.min(n, q + PIECE));
+      if (prefetch && q < n) touchAhead(bits, q, Math.min(n, q + PIECE));
       if (kind === 'int8') {
         if (fits) quantizeIntWords8Fit(x, p, q, inv, hi, z, words as Int32Array, p >> 2);
         else quantizeIntWords8(x, p, q, inv, lo, hi, z, words as Int32Array, p >> 2);
@@ -287,13 +279,7 @@ export function quantizeFused(
     let m = 0;
     for (let p = start; p < end; p += PIECE) {
       const q = Math.min(end, p + PIECE);
-      const want = Math.min(n, q + PREFETCH);
-      if (touched < q) touched = q;
-      while (touched < want) {
-        const t = Math.min(want, touched + PREFETCH);
-        sink |= touchLines(bits, touched, t);
-        touched = t;
-      }
+      toucher.upTo(q, Math.min(n, q + PREFETCH));
       const pm = absMaxBits(bits, p, q);
       if (pm > m) m = pm;
     }
@@ -341,7 +327,7 @@ export function quantizeFused(
       const rowEnd = rowStart + rowLength;
       for (let seg = rowStart; seg < rowEnd; seg += segment) {
         const segEnd = Math.min(rowEnd, seg + segment);
-        if (segEnd < n) sink |= touchLines(bits, segEnd, Math.min(n, segEnd + segment));
+        if (segEnd < n) touchAhead(bits, segEnd, Math.min(n, segEnd + segment));
         let p = seg;
         while (p < segEnd) {
           const b = base + (p - rowStart) / chunk;
@@ -384,6 +370,5 @@ export function quantizeFused(
       }
     }
   }
-  prefetchSink = sink;
   return { data, qparams: given ?? (writer as NonNullable<typeof writer>).finish(blockShape) };
 }
