@@ -33,13 +33,11 @@ export function touchLines(bits: Int32Array, start: number, end: number): number
   return t;
 }
 
-/** What the prefetching touches read, OR-ed together: module state, so that the loads cannot be dropped. */
+/**
+ * What the prefetching touches read, OR-ed together. A store to module state is a side effect the compiler must
+ * keep, so the loads that feed it stay too; nothing reads it.
+ */
 let touchSink = 0;
-
-/** @internal The OR of every value the prefetching touches have read (exists so that the loads are observable). */
-export function touchSinkValue(): number {
-  return touchSink;
-}
 
 /** Touches `bits[start .. end)` one cache line at a time (see touchLines), keeping what it read. */
 export function touchAhead(bits: Int32Array, start: number, end: number): void {
