@@ -31,12 +31,23 @@ function randomImages(n: number, seed: number): { pixels: Uint8Array; labels: Ui
   return { pixels, labels, index: Int32Array.from({ length: n }, (_, i) => i) };
 }
 
+/** What the float64 reference computes: the mean loss, and how close each ReLU's input came to its kink. */
+interface ReferenceResult {
+  readonly loss: number;
+  /** Per conv channel, the smallest |pre-activation| over every image and position. */
+  readonly convMargin: Float64Array;
+  /** Per hidden unit, the smallest |pre-activation| over every image. */
+  readonly hiddenMargin: Float64Array;
+}
+
 /**
  * Mean softmax cross-entropy of the classifier, written independently of the module in float64 (straight loops
  * over the architecture: normalise, conv 3x3 stride 2 pad 1 + relu, linear + relu, linear).
  */
-function referenceLoss(p: ClassifierParams, data: ReturnType<typeof randomImages>, n: number): number {
+function referenceForward(p: ClassifierParams, data: ReturnType<typeof randomImages>, n: number): ReferenceResult {
   let total = 0;
+  const convMargin = new Float64Array(8).fill(Infinity);
+  const hiddenMargin = new Float64Array(64).fill(Infinity);
   for (let b = 0; b < n; b++) {
     const x = (iy: number, ix: number): number =>
       iy < 0 || iy > 27 || ix < 0 || ix > 27 ? 0 : (data.pixels[b * 784 + iy * 28 + ix]! / 255 - 0.286) / 0.353;
@@ -47,14 +58,14 @@ function referenceLoss(p: ClassifierParams, data: ReturnType<typeof randomImages
           let s = p.convB[c]!;
           for (let k = 0; k < 9; k++)
             s += p.convW[c * 9 + k]! * x(2 * oy - 1 + Math.floor(k / 3), 2 * ox - 1 + (k % 3));
+          convMargin[c] = Math.min(convMargin[c]!, Math.abs(s));
           feat.push(Math.max(0, s));
         }
-    const hidden = Array.from({ length: 64 }, (_, o) =>
-      Math.max(
-        0,
-        feat.reduce((a, v, k) => a + p.fc1W[o * 1568 + k]! * v, p.fc1B[o]!),
-      ),
-    );
+    const hidden = Array.from({ length: 64 }, (_, o) => {
+      const s = feat.reduce((a, v, k) => a + p.fc1W[o * 1568 + k]! * v, p.fc1B[o]!);
+      hiddenMargin[o] = Math.min(hiddenMargin[o]!, Math.abs(s));
+      return Math.max(0, s);
+    });
     const logits = Array.from({ length: 10 }, (_, o) =>
       hidden.reduce((a, v, k) => a + p.fc2W[o * 64 + k]! * v, p.fc2B[o]!),
     );
@@ -62,7 +73,29 @@ function referenceLoss(p: ClassifierParams, data: ReturnType<typeof randomImages
     const lse = mx + Math.log(logits.reduce((a, v) => a + Math.exp(v - mx), 0));
     total += lse - logits[data.labels[b]!]!;
   }
-  return total / n;
+  return { loss: total / n, convMargin, hiddenMargin };
+}
+
+/**
+ * Whether the loss is smooth in parameter `key[i]` at the scale of the check: every ReLU the parameter feeds
+ * must sit further than `margin` from its kink. Closer than that, float32 rounding in the module (about 1e-6
+ * here) or the finite-difference step can land on the other side of the kink, and no derivative is defined.
+ */
+function smoothAt(key: (typeof KEYS)[number], i: number, ref: ReferenceResult, margin: number): boolean {
+  const hiddenSmooth = (o?: number): boolean =>
+    o === undefined ? ref.hiddenMargin.every((m) => m > margin) : ref.hiddenMargin[o]! > margin;
+  switch (key) {
+    case 'convW':
+      return ref.convMargin[Math.floor(i / 9)]! > margin && hiddenSmooth();
+    case 'convB':
+      return ref.convMargin[i]! > margin && hiddenSmooth();
+    case 'fc1W':
+      return hiddenSmooth(Math.floor(i / 1568));
+    case 'fc1B':
+      return hiddenSmooth(i);
+    default:
+      return true;
+  }
 }
 
 /** The parameters as float64 copies (so finite differences are not rounded to float32). */
@@ -140,27 +173,34 @@ describe('classifier model', () => {
         const grads = zeroClassifierParams();
         classifierBackward(ws, p, grads, n);
         const ref = float64Params(p);
-        expect(Math.abs(loss - referenceLoss(ref, data, n))).toBeLessThan(1e-4 * (1 + Math.abs(loss)));
+        const at = referenceForward(ref, data, n);
+        expect(Math.abs(loss - at.loss)).toBeLessThan(1e-4 * (1 + Math.abs(loss)));
+        let checked = 0;
         for (const key of KEYS) {
           // the coordinate with the largest gradient and one random coordinate of every parameter array
           const g = grads[key];
           let big = 0;
           for (let i = 1; i < g.length; i++) if (Math.abs(g[i]!) > Math.abs(g[big]!)) big = i;
           for (const i of [big, Math.floor(rng.uniform() * g.length)]) {
+            if (!smoothAt(key, i, at, 1e-4)) continue;
+            checked++;
             const h = 1e-6;
             const w = ref[key];
             const keep = w[i]!;
             w[i] = keep + h;
-            const up = referenceLoss(ref, data, n);
+            const up = referenceForward(ref, data, n).loss;
             w[i] = keep - h;
-            const down = referenceLoss(ref, data, n);
+            const down = referenceForward(ref, data, n).loss;
             w[i] = keep;
             const numeric = (up - down) / (2 * h);
             expect(Math.abs(numeric - g[i]!)).toBeLessThan(1e-4 + 1e-3 * Math.abs(numeric));
           }
         }
+        // a kink near a ReLU excuses a few coordinates, never most of them
+        expect(checked).toBeGreaterThanOrEqual(8);
       }),
-      { numRuns: 4 },
+      // 999993 puts a conv pre-activation within float32 rounding of its kink (it failed CI once)
+      { numRuns: 4, examples: [[999993]] },
     );
   });
 
