@@ -189,3 +189,49 @@ test('clipped ranges: SIMD dequantize runs, and declines a code outside the rang
     }
   }
 });
+
+test('int8 symmetric, computed parameters: constant, zero, max-first and non-finite blocks equal the reference', () => {
+  const s = spec('int8', 'symmetric');
+  const special = fc.constantFrom(0, -0, 1, -1, 2.5, -127.5, 3e38, -3e38, 1e-40);
+  fc.assert(
+    fc.property(
+      fc.constantFrom(16, 17, 31, 48, 100),
+      fc.integer({ min: 1, max: 5 }),
+      fc.array(
+        fc.record({
+          kind: fc.constantFrom('random', 'constant', 'zeros', 'negZeros', 'maxFirst', 'almostConstant'),
+          c: special,
+        }),
+        { minLength: 5, maxLength: 5 },
+      ),
+      fc.array(fc.float({ min: -100, max: 100, noNaN: true }), { minLength: 1, maxLength: 61 }),
+      (cols, rows, kinds, seed) => {
+        const data = Float32Array.from({ length: rows * cols }, (_, i) => seed[(i * 7) % seed.length] as number);
+        for (let r = 0; r < rows; r++) {
+          const { kind, c } = kinds[r]!;
+          const row = data.subarray(r * cols, (r + 1) * cols);
+          if (kind === 'constant') row.fill(c === 0 ? 1 : c);
+          else if (kind === 'zeros') row.fill(0);
+          else if (kind === 'negZeros') row.fill(-0);
+          else if (kind === 'maxFirst') row[0] = 1000;
+          else if (kind === 'almostConstant') {
+            row.fill(c === 0 ? 1 : c);
+            row[cols - 1] = -row[0]!; // same |x| everywhere, not constant
+          }
+        }
+        const t = { data, shape: [rows, cols] };
+        const q = wasmQuantize(k, t, s, { blockShape: [1, cols] });
+        expect(q).not.toBeNull();
+        expect(q).toStrictEqual(quantize(t, s, { blockShape: [1, cols] }));
+        // a NaN or an infinity in any row, at any position: the SIMD path declines (the reference reports it)
+        for (const bad of [Number.NaN, Infinity, -Infinity]) {
+          const at = (seed.length * 5 + rows * 3) % data.length;
+          const copy = Float32Array.from(data);
+          copy[at] = bad;
+          expect(wasmQuantize(k, { data: copy, shape: [rows, cols] }, s, { blockShape: [1, cols] })).toBeNull();
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
