@@ -2,13 +2,13 @@ import { quantize } from '@lowbit/kernels';
 import type { QuantizationSpec } from '@lowbit/spec';
 import { bench, describe } from 'vitest';
 import { createWasmBackend, createWasmKernels, referenceBackend } from '../src/index.js';
-import { K, N, pooledBackend, weights, x1, x64 } from './setup.js';
+import { K, N, pooledSetup, weights, x1, x64 } from './setup.js';
 
 // 4096 x 4096. Run: pnpm exec vitest bench --run --project @lowbit/kernels-wasm
 // The machine is shared: compare rows of one describe block (measured side by side), not absolute times.
 const kernels = await createWasmKernels({ initialBytes: 160 << 20 });
 const wasm = await createWasmBackend({ kernels });
-const wasm2 = await pooledBackend();
+const { backend: wasm2, pool } = await pooledSetup();
 
 const int8PerChannel: QuantizationSpec = {
   version: 1,
@@ -42,6 +42,18 @@ describe('int8 per-channel quantize 4096x4096 (abs-max pass included)', () => {
       data: kernels.i8(codesInWasm, N * K),
       scales: out.scales,
     });
+  });
+  const inPool = pool.kernels.alloc(N * K * 4);
+  const codesInPool = pool.kernels.alloc(N * K);
+  pool.kernels.f32(inPool, N * K).set(weights);
+  bench('wasm-simd quantizeInto, zero copy, 2 threads (worker pool)', () => {
+    wasm2.quantizeInto({ data: pool.kernels.f32(inPool, N * K), shape: [N, K] }, int8PerChannel, {
+      data: pool.kernels.i8(codesInPool, N * K),
+      scales: out.scales,
+    });
+  });
+  bench('wasm-simd quantize, input in wasm memory, 2 threads (worker pool)', () => {
+    wasm2.quantize({ data: pool.kernels.f32(inPool, N * K), shape: [N, K] }, int8PerChannel);
   });
   bench('reference (pure TS) quantize', () => {
     quantize(tensor, int8PerChannel);

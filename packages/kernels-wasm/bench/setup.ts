@@ -4,7 +4,7 @@
  */
 import { afterAll } from 'vitest';
 import { createWasmBackend, createWorkerPool } from '../src/index.js';
-import type { KernelBackend } from '../src/index.js';
+import type { KernelBackend, WorkerPool } from '../src/index.js';
 
 /** Output rows of the benchmarked weights. */
 export const N = 4096;
@@ -29,11 +29,16 @@ export const x1 = randomFloats(K, 7);
 /** 64 activation rows `[64, K]`. */
 export const x64 = randomFloats(64 * K, 9);
 
-/** A WASM backend whose products split across a two-thread worker pool, closed after the file's benchmarks. */
+/** A WASM backend whose products (and large zero-copy quantizes) split across a two-thread worker pool. */
 export async function pooledBackend(): Promise<KernelBackend> {
-  const pool = await createWorkerPool({ threads: 2 });
+  return (await pooledSetup()).backend;
+}
+
+/** {@link pooledBackend} with its pool (for inputs placed in the pool's memory), closed after the file's benchmarks. */
+export async function pooledSetup(): Promise<{ backend: KernelBackend; pool: WorkerPool }> {
+  const pool = await createWorkerPool({ threads: 2, initialBytes: 96 << 20 });
   afterAll(async () => {
     await pool.close();
   });
-  return createWasmBackend({ pool });
+  return { backend: await createWasmBackend({ pool }), pool };
 }

@@ -18,7 +18,7 @@ export type { KernelRegistry } from './kernel-registry.js';
 export type { WasmBackendOptions } from './wasm-backend.js';
 export type { WasmKernels, WasmKernelsOptions } from './wasm-kernels.js';
 export type { KernelExports } from './_internal/wasm-module.js';
-export type { WorkerPool, WorkerPoolOptions } from './worker-pool.js';
+export type { BlockingKernel, WorkerPool, WorkerPoolOptions } from './worker-pool.js';
 
 export { referenceBackend } from './reference-backend.js';
 export { createDefaultBackend, createWasmBackend } from './wasm-backend.js';

@@ -25,7 +25,8 @@ export interface WasmBackendOptions {
   readonly name?: string;
   /**
    * A worker pool from {@link createWorkerPool}: products split their output rows across its threads and run on
-   * its shared memory. The backend does not own the pool: `backend.close()` leaves it running; close the pool
+   * its shared memory, and so does quantize for large tensors that live in that memory (8-bit dtypes, computed
+   * parameters; see docs/performance.md), blocking the calling thread until every share is done. The backend does not own the pool: `backend.close()` leaves it running; close the pool
    * yourself.
    */
   readonly pool?: WorkerPool;
@@ -58,9 +59,10 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
       wasmReduceBlockRange(k, tensor, blockShape) ?? reduceBlockRange(tensor, blockShape, nonFinite),
     chooseQParams: (tensor, spec, opts = {}) =>
       wasmChooseQParams(k, tensor, spec, opts) ?? chooseQParams(tensor, spec, opts),
-    quantize: (tensor, spec, opts = {}) => wasmQuantize(k, tensor, spec, opts) ?? quantize(tensor, spec, opts),
+    quantize: (tensor, spec, opts = {}) =>
+      wasmQuantize(k, tensor, spec, opts, undefined, pool) ?? quantize(tensor, spec, opts),
     quantizeInto: (tensor, spec, out, opts = {}) =>
-      (validTarget(out) ? wasmQuantize(k, tensor, spec, opts, out) : null) ??
+      (validTarget(out) ? wasmQuantize(k, tensor, spec, opts, out, pool) : null) ??
       copyIntoTarget(quantize(tensor, spec, opts), out),
     dequantize: (q) => wasmDequantize(k, q) ?? dequantize(q),
     prepareW4: (weights, opts) => prepareW4(k, weights, name, opts),

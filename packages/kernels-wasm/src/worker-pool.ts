@@ -41,8 +41,40 @@ export interface WorkerPool {
    * @throws QuantError `KERNELS_WORKER_FAILED` when a thread traps or dies, `KERNELS_INVALID_ARGUMENT` after close.
    */
   run(kernel: ProductKernel, args: readonly number[], rows: number): Promise<void>;
+  /**
+   * True when {@link WorkerPool.runBlocking} works on the thread that created the pool: Node's main thread,
+   * worker threads and Web Workers may block; a browser page's main thread may not.
+   */
+  readonly canBlock: boolean;
+  /**
+   * Runs a blocking export of {@link WorkerPool.kernels} (`quant_rows_part`, the threaded quantize of the WASM
+   * backend) over chunks `[0, rows)` split evenly across the threads, the calling thread taking the first share,
+   * and waits for the other shares with `Atomics.wait`, so that a synchronous call can use the pool. `args` are
+   * the export's arguments before `n0, n1`. Products started with {@link WorkerPool.run} and not yet finished run
+   * first on their workers.
+   * @throws QuantError `KERNELS_INVALID_ARGUMENT` after close or where the thread may not block (see
+   * {@link WorkerPool.canBlock}); `KERNELS_WORKER_FAILED` when a share traps, or when a worker does not answer
+   * within 60 s (the pool is then closed).
+   */
+  runBlocking(kernel: BlockingKernel, args: readonly number[], rows: number): void;
   /** Stops the workers (pending runs reject). Idempotent. */
   close(): Promise<void>;
+}
+
+/** Exports that {@link WorkerPool.runBlocking} runs. */
+export type BlockingKernel = 'quant_rows_part';
+
+/** How long {@link WorkerPool.runBlocking} waits for a worker's share. */
+const BLOCKING_TIMEOUT_MS = 60_000;
+
+/** Whether this thread may block in `Atomics.wait` (a browser page's main thread may not). */
+function blockingAllowed(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** One worker, whichever the platform (node:worker_threads or Web Workers). */
@@ -208,6 +240,9 @@ export async function createWorkerPool(options: WorkerPoolOptions = {}): Promise
     );
   }
   for (const w of workers) w.idle(true);
+  // One int32 answer flag per worker for runBlocking (0 pending, 1 done, 2 failed).
+  const flags = kernels.alloc(4 * Math.max(1, threads - 1));
+  const canBlock = blockingAllowed();
 
   const call = (worker: Thread, kernel: ProductKernel, args: readonly number[]): Promise<void> =>
     new Promise<void>((resolve, reject) => {
@@ -255,6 +290,63 @@ export async function createWorkerPool(options: WorkerPoolOptions = {}): Promise
         );
       }
       for (const r of results) if (r.status === 'rejected') throw r.reason;
+    },
+    canBlock,
+    runBlocking(kernel, args, rows) {
+      if (closed) {
+        throw (
+          failure ??
+          new QuantError('KERNELS_INVALID_ARGUMENT', 'WorkerPool.runBlocking: the pool is closed; create a new one')
+        );
+      }
+      if (!canBlock) {
+        throw new QuantError(
+          'KERNELS_INVALID_ARGUMENT',
+          'WorkerPool.runBlocking: this thread may not block (a browser main thread); use the pool from a worker',
+        );
+      }
+      const fn = kernels.exports[kernel] as (...a: number[]) => void;
+      const parts = Math.max(1, Math.min(threads, rows));
+      const bounds: number[] = [];
+      for (let t = 0; t <= parts; t++) bounds.push(Math.round((rows * t) / parts));
+      const answers = new Int32Array(kernels.memory.buffer, flags, Math.max(1, threads - 1));
+      for (let t = 1; t < parts; t++) {
+        Atomics.store(answers, t - 1, 0);
+        workers[t - 1]!.post({
+          type: 'blocking',
+          kernel,
+          args: [...args, bounds[t]!, bounds[t + 1]!],
+          flag: flags + 4 * (t - 1),
+        });
+      }
+      let local: unknown;
+      try {
+        fn(...args, bounds[0]!, bounds[1]!);
+      } catch (e) {
+        local = e ?? new Error('unknown error');
+      }
+      const deadline = performance.now() + BLOCKING_TIMEOUT_MS;
+      let failed = false;
+      for (let t = 1; t < parts; t++) {
+        let state = Atomics.load(answers, t - 1);
+        while (state === 0) {
+          const left = deadline - performance.now();
+          if (left <= 0) {
+            die(new Error(`no answer to a blocking run within ${BLOCKING_TIMEOUT_MS / 1000} s`));
+            throw failure!;
+          }
+          Atomics.wait(answers, t - 1, 0, left);
+          state = Atomics.load(answers, t - 1);
+        }
+        if (state !== 1) failed = true;
+      }
+      if (local !== undefined) {
+        throw new QuantError(
+          'KERNELS_WORKER_FAILED',
+          `WorkerPool.runBlocking: the calling thread's share failed: ${String(local)}`,
+        );
+      }
+      if (failed) throw new QuantError('KERNELS_WORKER_FAILED', "WorkerPool.runBlocking: a worker's share failed");
     },
     async close() {
       if (closed && workers.length === 0) return;

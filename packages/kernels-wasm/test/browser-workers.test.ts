@@ -103,7 +103,8 @@ test.skipIf(chromium === undefined)(
     expect(report.error).toBeNull();
     expect(report.crossOriginIsolated).toBe(true);
     expect(report.threads).toBe(2);
-    expect(report.checked).toEqual(['matmulW4', 'matmulW4 int16', 'matmulW8A8', 'matmulInt8', 'matmulF8']);
+    expect(report.canBlock).toBe(false);
+    expect(report.checked).toEqual(['matmulW4', 'matmulW4 int16', 'matmulW8A8', 'matmulInt8', 'matmulF8', 'quantize']);
     expect(report.mismatches).toEqual([]);
   },
   120_000,

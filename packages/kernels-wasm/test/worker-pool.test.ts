@@ -1,11 +1,12 @@
 import { isQuantError } from '@lowbit/dtypes';
 import { quantize } from '@lowbit/kernels';
-import type { QuantizationSpec } from '@lowbit/spec';
+import type { QuantizationSpec, QuantizedTensor } from '@lowbit/spec';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createWasmBackend, createWasmKernels, createWorkerPool, sharedMemorySupported } from '../src/index.js';
 import type { KernelBackend, WorkerPool } from '../src/index.js';
 import { describeKernelConformance } from '../src/testing/index.js';
+import { THREADED_MIN } from '../src/_internal/wasm-quantize.js';
 
 // Every test here has a timeout and every pool is closed in afterAll / finally: a stuck worker fails a test
 // instead of hanging the run.
@@ -158,6 +159,203 @@ describe('worker pool products', () => {
   );
 });
 
+describe('quantize across the pool (input in the pool memory, large enough to split)', () => {
+  let pool: WorkerPool;
+  let threaded: KernelBackend;
+  let single: KernelBackend;
+  beforeAll(async () => {
+    pool = await createWorkerPool({ threads: 3 });
+    threaded = await createWasmBackend({ pool });
+    single = await createWasmBackend();
+  }, T);
+  afterAll(async () => {
+    await pool?.close();
+  }, T);
+
+  const rows = 1024;
+  const cols = THREADED_MIN / rows;
+  /** The tensor in the pool's memory (a zero-copy input), with a JS copy; free `ptr` afterwards. */
+  const inPool = (data: Float32Array): { ptr: number; tensor: { data: Float32Array; shape: number[] } } => {
+    const ptr = pool.kernels.alloc(data.length * 4);
+    const view = pool.kernels.f32(ptr, data.length);
+    view.set(data);
+    return { ptr, tensor: { data: view, shape: [rows, data.length / rows] } };
+  };
+  const specs: QuantizationSpec[] = (
+    [
+      ['int8', 'symmetric'],
+      ['int8', 'symmetric_with_clipping'],
+      ['int8', 'asymmetric'],
+      ['uint8', 'symmetric'],
+      ['uint8', 'asymmetric'],
+    ] as const
+  ).flatMap(([dtype, qscheme]) => [
+    { version: 1, dtype, qscheme, qformulation: 'zp', granularity: { type: 'per_channel', axis: 0 } },
+    { version: 1, dtype, qscheme, qformulation: 'zp', granularity: { type: 'per_block', axis: 1, blockSize: 32 } },
+  ]);
+
+  /** Index of the first element where two arrays differ, -1 when equal (vitest's deep equality is slow on 1M). */
+  const firstDifference = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+    if (a.length !== b.length) return Math.min(a.length, b.length);
+    for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+    return -1;
+  };
+  /** quantize results equal: every field, `data` compared element by element. */
+  const expectSame = (got: QuantizedTensor, want: QuantizedTensor): void => {
+    expect(got.data.constructor).toBe(want.data.constructor);
+    expect(firstDifference(got.data, want.data)).toBe(-1);
+    expect({ ...got, data: null }).toStrictEqual({ ...want, data: null });
+  };
+
+  test('canBlock on Node', () => {
+    expect(pool.canBlock).toBe(true);
+  });
+
+  test(
+    'quantize and quantizeInto equal the single-thread backend and the reference, constant and zero rows included',
+    () => {
+      const data = floats(rows * cols, 11);
+      data.fill(0.75, 5 * cols, 6 * cols); // a constant row (its own parameters)
+      data.fill(0, 700 * cols, 701 * cols); // a zero row
+      data.fill(-3, 1023 * cols, 1024 * cols); // the last row, in the last thread's share
+      const { ptr, tensor } = inPool(data);
+      const codes = pool.kernels.alloc(data.length);
+      try {
+        for (const s of specs) {
+          const reference = quantize({ data, shape: tensor.shape }, s);
+          expectSame(threaded.quantize(tensor, s), reference);
+          expectSame(single.quantize({ data, shape: tensor.shape }, s), reference);
+          const DataType = s.dtype === 'int8' ? Int8Array : Uint8Array;
+          const out = {
+            data: new DataType(pool.kernels.memory.buffer, codes, data.length),
+            scales: new Float32Array(reference.scales.length),
+            zeroPoints: new Int32Array(reference.scales.length),
+          };
+          const into = threaded.quantizeInto(tensor, s, out);
+          expect(firstDifference(into.data, reference.data)).toBe(-1);
+          expect(into.scales).toStrictEqual(reference.scales);
+          expect(firstDifference(out.zeroPoints, reference.zeroPoints ?? new Int32Array(out.zeroPoints.length))).toBe(
+            -1,
+          );
+        }
+      } finally {
+        pool.kernels.free(codes);
+        pool.kernels.free(ptr);
+      }
+    },
+    T,
+  );
+
+  test(
+    "NaN or Inf in any thread's share gives the reference's error naming the position",
+    () => {
+      const s = specs[0]!;
+      for (const at of [3, Math.floor(rows / 2) * cols + 7, rows * cols - 1]) {
+        for (const bad of [Number.NaN, Infinity]) {
+          const data = floats(rows * cols, 12);
+          data[at] = bad;
+          const { ptr, tensor } = inPool(data);
+          try {
+            const error = (f: () => unknown): unknown => {
+              try {
+                f();
+              } catch (e) {
+                return e;
+              }
+              return undefined;
+            };
+            const got = error(() => threaded.quantize(tensor, s));
+            expect(isQuantError(got)).toBe(true);
+            expect(got).toEqual(error(() => quantize({ data, shape: tensor.shape }, s)));
+            // under 'saturate', the same result as the reference
+            expectSame(
+              threaded.quantize(tensor, s, { nonFinite: 'saturate' }),
+              quantize({ data, shape: tensor.shape }, s, { nonFinite: 'saturate' }),
+            );
+          } finally {
+            pool.kernels.free(ptr);
+          }
+        }
+      }
+    },
+    T,
+  );
+
+  test(
+    'runBlocking quant_rows_part over 3 threads writes exactly what one quant_rows call writes',
+    () => {
+      const k = pool.kernels;
+      for (const [chunks, chunk] of [
+        [3, 16],
+        [7, 100],
+        [64, 1024],
+      ] as const) {
+        const data = floats(chunks * chunk, chunks);
+        const x = k.alloc(data.length * 4);
+        const outs = [k.alloc(data.length), k.alloc(data.length)];
+        const params = [k.alloc(16 * chunks), k.alloc(16 * chunks)];
+        const bad = k.alloc(4);
+        try {
+          k.f32(x, data.length).set(data);
+          // both outputs start poisoned, differently: any byte left unwritten differs
+          k.u8(outs[0]!, data.length).fill(0x55);
+          k.u8(outs[1]!, data.length).fill(0xaa);
+          k.u8(params[0]!, 16 * chunks).fill(0x55);
+          k.u8(params[1]!, 16 * chunks).fill(0xaa);
+          k.i32(bad, 1)[0] = 0;
+          const at = (p: number): [number, number, number, number] => [
+            p,
+            p + 4 * chunks,
+            p + 8 * chunks,
+            p + 12 * chunks,
+          ];
+          pool.runBlocking('quant_rows_part', [x, chunk, -128, 127, 0, 1, outs[0]!, ...at(params[0]!), bad], chunks);
+          expect(k.exports.quant_rows(x, chunks, chunk, -128, 127, 0, 1, outs[1]!, ...at(params[1]!))).toBe(0);
+          expect(k.i32(bad, 1)[0]).toBe(0);
+          expect(firstDifference(k.u8(outs[0]!, data.length), k.u8(outs[1]!, data.length))).toBe(-1);
+          expect(firstDifference(k.u8(params[0]!, 16 * chunks), k.u8(params[1]!, 16 * chunks))).toBe(-1);
+        } finally {
+          for (const p of [x, ...outs, ...params, bad]) k.free(p);
+        }
+      }
+    },
+    T,
+  );
+
+  test(
+    "runBlocking: a trap in a worker's share or in the caller's share is KERNELS_WORKER_FAILED, and the pool keeps working",
+    () => {
+      const k = pool.kernels;
+      const size = k.memory.buffer.byteLength;
+      const bad = k.alloc(4);
+      const chunk = 4096;
+      // Chunk c is read at x + 16 KiB c: from this x the first chunks lie inside the memory, the last beyond it.
+      const workersTrap = size - 20 * chunk * 4;
+      // A negative x wraps to the top of the 32-bit address space: every chunk is out of bounds.
+      const allTrap = -(1 << 20);
+      for (const x of [workersTrap, allTrap]) {
+        let caught: unknown;
+        try {
+          pool.runBlocking('quant_rows_part', [x, chunk, -128, 127, 0, 0, 0, 0, 0, 0, 0, bad], 60);
+        } catch (e) {
+          caught = e;
+        }
+        expect(isQuantError(caught) && caught.code).toBe('KERNELS_WORKER_FAILED');
+      }
+      k.free(bad);
+      expect(pool.closed).toBe(false);
+      const data = floats(rows * cols, 13);
+      const { ptr, tensor } = inPool(data);
+      try {
+        expectSame(threaded.quantize(tensor, specs[0]!), quantize({ data, shape: tensor.shape }, specs[0]!));
+      } finally {
+        k.free(ptr);
+      }
+    },
+    T,
+  );
+});
+
 describe('worker pool lifecycle', () => {
   test(
     'close stops the pool: runs are refused, close is idempotent, the backend reports the error',
@@ -174,6 +372,9 @@ describe('worker pool lifecycle', () => {
           (e: unknown) => e,
         );
         expect(isQuantError(error) && error.code).toBe('KERNELS_INVALID_ARGUMENT');
+        expect(() => pool.runBlocking('quant_rows_part', [], 8)).toThrow(
+          expect.objectContaining({ code: 'KERNELS_INVALID_ARGUMENT' }),
+        );
         // Even a product too small to split is refused once the pool is closed.
         await expect(backend.matmulInt8(w, new Int8Array(16), 1)).rejects.toMatchObject({
           code: 'KERNELS_INVALID_ARGUMENT',

@@ -50,6 +50,22 @@ export interface KernelExports {
     omin: number,
     omax: number,
   ): number;
+  quant_rows_part(
+    x: number,
+    chunk: number,
+    qmin: number,
+    qmax: number,
+    zsym: number,
+    asym: number,
+    out: number,
+    oscales: number,
+    ozps: number,
+    omin: number,
+    omax: number,
+    obad: number,
+    n0: number,
+    n1: number,
+  ): void;
   dequant_int(
     q: number,
     nchunks: number,

@@ -4,6 +4,7 @@ import { quantRange, resolveBlockShape, resolveGranularityAxes, validateSpec } f
 import type { QuantizationSpec, QuantizedTensor } from '@lowbit/spec';
 import type { QuantizeTarget } from '../kernel-backend.js';
 import type { WasmKernels } from '../wasm-kernels.js';
+import type { WorkerPool } from '../worker-pool.js';
 import type { QuantIntArgs } from './wasm-module.js';
 
 /**
@@ -15,6 +16,8 @@ import type { QuantIntArgs } from './wasm-module.js';
 
 /** Elements staged in WebAssembly memory at once (256 KiB of float32: stays in L2 between the two passes). */
 export const TILE = 65536;
+/** Smallest tensor (elements) that a pool quantizes across its threads. */
+export const THREADED_MIN = 1 << 20;
 /** Shortest contiguous block the SIMD path takes. */
 const MIN_CHUNK = 16;
 /** Scales below this make float32 1/s overflow; the reference handles them. */
@@ -133,7 +136,8 @@ class Scratch {
 
 /** Where the float32 input lives: in place in WebAssembly memory (zero copy) or in a JS array to stage. */
 class Source {
-  private readonly address: number;
+  /** Byte address of the data in WebAssembly memory, or -1 when it lives in JS memory. */
+  readonly address: number;
   private readonly length: number;
   /** Create before allocating scratch: an allocation may grow the memory and detach a zero-copy view. */
   constructor(
@@ -337,6 +341,7 @@ function quantizeRows(
   blockShape: readonly number[],
   data: Int8Array | Uint8Array,
   outAddress: number,
+  pool: WorkerPool | undefined,
 ): QParams | null {
   const { info, qmin, qmax } = facts;
   const n = layout.numBlocks;
@@ -350,7 +355,19 @@ function quantizeRows(
     const asym = spec.qscheme === 'asymmetric' ? 1 : 0;
     const direct = outAddress >= 0 && info.bits === 8;
     const signedBytes = data instanceof Int8Array;
-    for (let gi = 0; gi < gs.length; gi++) {
+    const threaded =
+      pool !== undefined &&
+      pool.kernels === k &&
+      pool.threads > 1 &&
+      pool.canBlock &&
+      !pool.closed &&
+      src.address >= 0 &&
+      info.bits === 8 &&
+      layout.size >= THREADED_MIN;
+    if (threaded) {
+      if (!quantizeRowsThreaded(k, pool, src.address, layout, facts, asym, data, outAddress, params)) return null;
+    }
+    for (let gi = 0; gi < (threaded ? 0 : gs.length); gi++) {
       const g = gs[gi]!;
       const ptr = src.staged(g.start, g.length, s.x);
       const codes = direct ? outAddress + g.start : s.codes;
@@ -410,6 +427,54 @@ function quantizeRows(
   }
 }
 
+/**
+ * quant_rows over every block at once, split across the pool's threads, reading the input in place (it lives in
+ * the pool's memory): codes straight into a target in that memory, else through a scratch area; parameters and
+ * ranges into the `params` area of quantizeRows. False on non-finite input.
+ */
+function quantizeRowsThreaded(
+  k: WasmKernels,
+  pool: WorkerPool,
+  x: number,
+  layout: Layout,
+  facts: SpecFacts,
+  asym: number,
+  data: Int8Array | Uint8Array,
+  outAddress: number,
+  params: number,
+): boolean {
+  const n = layout.numBlocks;
+  const codes = outAddress >= 0 ? outAddress : k.alloc(layout.size);
+  const bad = k.alloc(4);
+  try {
+    k.i32(bad, 1)[0] = 0;
+    pool.runBlocking(
+      'quant_rows_part',
+      [
+        x,
+        layout.chunk,
+        facts.qmin,
+        facts.qmax,
+        facts.implicitZeroPoint,
+        asym,
+        codes,
+        params,
+        params + 4 * n,
+        params + 8 * n,
+        params + 12 * n,
+        bad,
+      ],
+      n,
+    );
+    if (k.i32(bad, 1)[0] !== 0) return false;
+    if (outAddress < 0) data.set(data instanceof Int8Array ? k.i8(codes, layout.size) : k.u8(codes, layout.size));
+    return true;
+  } finally {
+    k.free(bad);
+    if (outAddress < 0) k.free(codes);
+  }
+}
+
 /** Moves a tile's codes from the scratch area to the output (packing 4-bit codes), unless written in place. */
 function storeCodes(
   k: WasmKernels,
@@ -440,6 +505,7 @@ export function wasmQuantize(
   spec: QuantizationSpec,
   options: QuantizeOptions,
   target?: QuantizeTarget,
+  pool?: WorkerPool,
 ): QuantizedTensor | null {
   if (!isTensor(tensor)) return null;
   const facts = specFacts(spec);
@@ -488,7 +554,7 @@ export function wasmQuantize(
     fused && spec.floatRange === undefined && (spec.scaleDtype ?? 'float32') === 'float32' && layout.chunk <= TILE;
   try {
     if (rows) {
-      const qp = quantizeRows(k, s, src, layout, gs, facts, spec, blockShape, data, outAddress);
+      const qp = quantizeRows(k, s, src, layout, gs, facts, spec, blockShape, data, outAddress, pool);
       if (!qp) return null;
       scales.set(qp.scales);
       computedZeroPoints = qp.zeroPoints;

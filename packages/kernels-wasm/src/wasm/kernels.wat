@@ -335,7 +335,7 @@
   ;; The caller checks the parameters against qparamsFromRange afterwards (constant blocks, for one, get other
   ;; parameters there) and redoes any block that differs.
   ;; Returns 1 when a chunk holds NaN or Inf (later chunks are left untouched), else 0.
-  (func (export "quant_rows") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $qmin i32) (param $qmax i32)
+  (func $quant_rows (export "quant_rows") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $qmin i32) (param $qmax i32)
     (param $zsym i32) (param $asym i32) (param $out i32) (param $oscales i32) (param $ozps i32) (param $omin i32)
     (param $omax i32) (result i32)
     (local $c i32) (local $bytes i32) (local $uns i32) (local $at i32)
@@ -374,6 +374,26 @@
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $chunks)))
     (i32.const 0))
+
+  ;; ---------------------------------------------------------------------------------------------------------
+  ;; quant_rows_part(x, chunk, qmin, qmax, zsym, asym, out, oscales, ozps, omin, omax, obad, n0, n1)
+  ;; One thread's share of a threaded quant_rows: chunks [n0, n1) of the chunks at x (chunk c at x + 4 c chunk),
+  ;; codes of chunk c at out + c chunk, its parameters and range at index c of oscales / ozps / omin / omax.
+  ;; Stores 1 at obad when its chunks hold NaN or Inf, and never stores 0 there (the caller clears it first).
+  (func (export "quant_rows_part") (param $x i32) (param $chunk i32) (param $qmin i32) (param $qmax i32)
+    (param $zsym i32) (param $asym i32) (param $out i32) (param $oscales i32) (param $ozps i32) (param $omin i32)
+    (param $omax i32) (param $obad i32) (param $n0 i32) (param $n1 i32)
+    (local $at i32)
+    (if (i32.ge_u (local.get $n0) (local.get $n1)) (then (return)))
+    (local.set $at (i32.shl (local.get $n0) (i32.const 2)))
+    (if (call $quant_rows
+          (i32.add (local.get $x) (i32.mul (local.get $at) (local.get $chunk)))
+          (i32.sub (local.get $n1) (local.get $n0))
+          (local.get $chunk) (local.get $qmin) (local.get $qmax) (local.get $zsym) (local.get $asym)
+          (i32.add (local.get $out) (i32.mul (local.get $n0) (local.get $chunk)))
+          (i32.add (local.get $oscales) (local.get $at)) (i32.add (local.get $ozps) (local.get $at))
+          (i32.add (local.get $omin) (local.get $at)) (i32.add (local.get $omax) (local.get $at)))
+      (then (i32.store (local.get $obad) (i32.const 1)))))
 
   ;; Parameters of one block from its range (see quant_rows): reads *pmin, *pmax, writes *ps, *pz.
   (func $params (param $pmin i32) (param $pmax i32) (param $ps i32) (param $pz i32) (param $qmin i32) (param $qmax i32)

@@ -8,6 +8,8 @@ import { createWasmBackend, createWorkerPool } from '../../src/index.js';
 export interface Report {
   crossOriginIsolated: boolean;
   threads: number;
+  /** Whether the pool may block this thread (a page's main thread may not). */
+  canBlock: boolean | null;
   checked: string[];
   mismatches: string[];
   error: string | null;
@@ -34,6 +36,7 @@ async function run(): Promise<Report> {
   const report: Report = {
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     threads: 0,
+    canBlock: null,
     checked: [],
     mismatches: [],
     error: null,
@@ -41,6 +44,7 @@ async function run(): Promise<Report> {
   const pool = await createWorkerPool({ threads: 2, minWork: 0 });
   try {
     report.threads = pool.threads;
+    report.canBlock = pool.canBlock;
     const threaded = await createWasmBackend({ pool });
     const single = await createWasmBackend();
     const n = 72;
@@ -69,6 +73,20 @@ async function run(): Promise<Report> {
     await check('matmulW8A8', (b) => b.matmulW8A8(b.prepareW8(w8), a, m, Float32Array.of(0.02)));
     await check('matmulInt8', (b) => b.matmulInt8(b.prepareW8(w8), a, m));
     await check('matmulF8', (b) => b.matmulF8(b.prepareF8(f8), x, m));
+    // A large tensor in the pool's memory: on a page's main thread quantize may not block, so it runs on one thread.
+    const big = 1 << 20;
+    const ptr = pool.kernels.alloc(big * 4);
+    const view = pool.kernels.f32(ptr, big);
+    view.set(floats(big, 7));
+    const spec = {
+      version: 1,
+      dtype: 'int8',
+      qscheme: 'symmetric',
+      qformulation: 'zp',
+      granularity: { type: 'per_channel', axis: 0 },
+    } as const;
+    await check('quantize', async (b) => b.quantize({ data: view, shape: [1024, 1024] }, spec).data);
+    pool.kernels.free(ptr);
   } finally {
     await pool.close();
   }
@@ -79,6 +97,7 @@ run()
   .catch((e: unknown) => ({
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     threads: 0,
+    canBlock: null,
     checked: [],
     mismatches: [],
     error: String((e as Error)?.stack ?? e),
