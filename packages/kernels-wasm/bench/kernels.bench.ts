@@ -18,11 +18,16 @@ const int8PerChannel: QuantizationSpec = {
   granularity: { type: 'per_channel', axis: 0 },
 };
 
+// The weights once in each backend's WebAssembly memory (zero-copy inputs); views are taken after every alloc.
+const inWasm = kernels.alloc(N * K * 4);
+const codesInWasm = kernels.alloc(N * K);
+kernels.f32(inWasm, N * K).set(weights);
+const inPool = pool.kernels.alloc(N * K * 4);
+const codesInPool = pool.kernels.alloc(N * K);
+pool.kernels.f32(inPool, N * K).set(weights);
+const copy = new Float32Array(N * K);
+
 describe('int8 per-channel quantize 4096x4096 (abs-max pass included)', () => {
-  const copy = new Float32Array(N * K);
-  const inWasm = kernels.alloc(N * K * 4);
-  const codesInWasm = kernels.alloc(N * K);
-  kernels.f32(inWasm, N * K).set(weights);
   const tensor = { data: weights, shape: [N, K] };
   const out = { data: new Int8Array(N * K), scales: new Float32Array(N) };
   bench('memcpy of the same 64 MiB (Float32Array.set)', () => {
@@ -43,9 +48,6 @@ describe('int8 per-channel quantize 4096x4096 (abs-max pass included)', () => {
       scales: out.scales,
     });
   });
-  const inPool = pool.kernels.alloc(N * K * 4);
-  const codesInPool = pool.kernels.alloc(N * K);
-  pool.kernels.f32(inPool, N * K).set(weights);
   bench('wasm-simd quantizeInto, zero copy, 2 threads (worker pool)', () => {
     wasm2.quantizeInto({ data: pool.kernels.f32(inPool, N * K), shape: [N, K] }, int8PerChannel, {
       data: pool.kernels.i8(codesInPool, N * K),
@@ -57,6 +59,33 @@ describe('int8 per-channel quantize 4096x4096 (abs-max pass included)', () => {
   });
   bench('reference (pure TS) quantize', () => {
     quantize(tensor, int8PerChannel);
+  });
+});
+
+describe('int4 block-32 quantize + pack 4096x4096 (ranges included)', () => {
+  const int4Block32: QuantizationSpec = {
+    ...int8PerChannel,
+    dtype: 'int4',
+    granularity: { type: 'per_block', axis: 1, blockSize: 32 },
+  };
+  const scales = new Float32Array((N * K) / 32);
+  bench('memcpy of the same 64 MiB (Float32Array.set)', () => {
+    copy.set(weights);
+  });
+  bench('wasm-simd quantizeInto, zero copy', () => {
+    wasm.quantizeInto({ data: kernels.f32(inWasm, N * K), shape: [N, K] }, int4Block32, {
+      data: kernels.u8(codesInWasm, (N * K) / 2),
+      scales,
+    });
+  });
+  bench('wasm-simd quantizeInto, zero copy, 2 threads (worker pool)', () => {
+    wasm2.quantizeInto({ data: pool.kernels.f32(inPool, N * K), shape: [N, K] }, int4Block32, {
+      data: pool.kernels.u8(codesInPool, (N * K) / 2),
+      scales,
+    });
+  });
+  bench('reference (pure TS) quantize', () => {
+    quantize({ data: weights, shape: [N, K] }, int4Block32);
   });
 });
 

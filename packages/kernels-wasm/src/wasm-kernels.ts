@@ -21,7 +21,8 @@ export interface WasmKernelsOptions {
  * exports, whose arguments are byte offsets into the memory. Write inputs straight into views from
  * {@link WasmKernels.f32} and friends, call an export, read the result from a view.
  *
- * Views are invalidated when the memory grows (any `alloc` may grow it): take a fresh view after allocating.
+ * Views of a private memory are invalidated when it grows (any `alloc` may grow it): take a fresh view after
+ * allocating. Views of a shared memory stay valid (but do not reach bytes added by the growth).
  */
 export interface WasmKernels {
   readonly memory: WebAssembly.Memory;
@@ -40,7 +41,10 @@ export interface WasmKernels {
   i16(ptr: number, length: number): Int16Array;
   u8(ptr: number, length: number): Uint8Array;
   i8(ptr: number, length: number): Int8Array;
-  /** Address of `view` when it lies in this memory (a zero-copy input), else -1. */
+  /**
+   * Address of `view` when it lies in this memory (a zero-copy input), else -1. A view taken from a shared memory
+   * before it grew still counts (its bytes stay valid); a private memory's old views are detached.
+   */
   addressOf(view: ArrayBufferView): number;
 }
 
@@ -82,12 +86,20 @@ export async function createWasmKernels(options: WasmKernelsOptions = {}): Promi
   const module = await moduleFor(shared);
   const exports = await instantiateKernels(module, memory);
   const arena = new Arena(memory);
+  // A grown shared memory keeps its old SharedArrayBuffers valid (same bytes, shorter): views over them are still
+  // zero-copy inputs. A grown private memory detaches its old ArrayBuffer instead.
+  const earlierBuffers = new WeakSet<ArrayBufferLike>();
   return {
     memory,
     module,
     exports,
     shared,
-    alloc: (bytes) => arena.alloc(bytes),
+    alloc: (bytes) => {
+      const before = memory.buffer;
+      const ptr = arena.alloc(bytes);
+      if (shared && memory.buffer !== before) earlierBuffers.add(before);
+      return ptr;
+    },
     free: (ptr) => arena.free(ptr),
     get allocatedBytes() {
       return arena.allocatedBytes;
@@ -97,7 +109,8 @@ export async function createWasmKernels(options: WasmKernelsOptions = {}): Promi
     i16: (ptr, length) => new Int16Array(memory.buffer, ptr, length),
     u8: (ptr, length) => new Uint8Array(memory.buffer, ptr, length),
     i8: (ptr, length) => new Int8Array(memory.buffer, ptr, length),
-    addressOf: (view) => (view.buffer === memory.buffer ? view.byteOffset : -1),
+    addressOf: (view) =>
+      view.buffer === memory.buffer || (shared && earlierBuffers.has(view.buffer)) ? view.byteOffset : -1,
   };
 }
 

@@ -188,6 +188,9 @@ describe('quantize across the pool (input in the pool memory, large enough to sp
       ['int8', 'asymmetric'],
       ['uint8', 'symmetric'],
       ['uint8', 'asymmetric'],
+      ['int4', 'symmetric'],
+      ['int4', 'asymmetric'],
+      ['uint4', 'asymmetric'],
     ] as const
   ).flatMap(([dtype, qscheme]) => [
     { version: 1, dtype, qscheme, qformulation: 'zp', granularity: { type: 'per_channel', axis: 0 } },
@@ -227,7 +230,7 @@ describe('quantize across the pool (input in the pool memory, large enough to sp
           expectSame(single.quantize({ data, shape: tensor.shape }, s), reference);
           const DataType = s.dtype === 'int8' ? Int8Array : Uint8Array;
           const out = {
-            data: new DataType(pool.kernels.memory.buffer, codes, data.length),
+            data: new DataType(pool.kernels.memory.buffer, codes, reference.data.length),
             scales: new Float32Array(reference.scales.length),
             zeroPoints: new Int32Array(reference.scales.length),
           };
@@ -288,6 +291,7 @@ describe('quantize across the pool (input in the pool memory, large enough to sp
       for (const [chunks, chunk] of [
         [3, 16],
         [7, 100],
+        [5, 33],
         [64, 1024],
       ] as const) {
         const data = floats(chunks * chunk, chunks);
@@ -309,11 +313,28 @@ describe('quantize across the pool (input in the pool memory, large enough to sp
             p + 8 * chunks,
             p + 12 * chunks,
           ];
-          pool.runBlocking('quant_rows_part', [x, chunk, -128, 127, 0, 1, outs[0]!, ...at(params[0]!), bad], chunks);
+          pool.runBlocking('quant_rows_part', [x, chunk, -128, 127, 0, 1, outs[0]!, ...at(params[0]!), bad, 0], chunks);
           expect(k.exports.quant_rows(x, chunks, chunk, -128, 127, 0, 1, outs[1]!, ...at(params[1]!))).toBe(0);
           expect(k.i32(bad, 1)[0]).toBe(0);
           expect(firstDifference(k.u8(outs[0]!, data.length), k.u8(outs[1]!, data.length))).toBe(-1);
           expect(firstDifference(k.u8(params[0]!, 16 * chunks), k.u8(params[1]!, 16 * chunks))).toBe(-1);
+          // 4-bit: each thread packs its share as pack4 packs the whole
+          if (chunk % 2 === 0) {
+            const packed = [k.alloc(data.length / 2), k.alloc(data.length / 2)];
+            try {
+              k.u8(packed[0]!, data.length / 2).fill(0x55);
+              pool.runBlocking(
+                'quant_rows_part',
+                [x, chunk, -8, 7, 0, 0, outs[0]!, ...at(params[0]!), bad, packed[0]!],
+                chunks,
+              );
+              expect(k.exports.quant_rows(x, chunks, chunk, -8, 7, 0, 0, outs[1]!, ...at(params[1]!))).toBe(0);
+              k.exports.pack4(outs[1]!, data.length, packed[1]!);
+              expect(firstDifference(k.u8(packed[0]!, data.length / 2), k.u8(packed[1]!, data.length / 2))).toBe(-1);
+            } finally {
+              for (const p of packed) k.free(p);
+            }
+          }
         } finally {
           for (const p of [x, ...outs, ...params, bad]) k.free(p);
         }
@@ -326,9 +347,12 @@ describe('quantize across the pool (input in the pool memory, large enough to sp
     "runBlocking: a trap in a worker's share or in the caller's share is KERNELS_WORKER_FAILED, and the pool keeps working",
     () => {
       const k = pool.kernels;
-      const size = k.memory.buffer.byteLength;
-      const bad = k.alloc(4);
       const chunk = 4096;
+      // real places for the codes and parameters: only the reads of the input go astray
+      const out = k.alloc(60 * chunk);
+      const params = k.alloc(16 * 60);
+      const bad = k.alloc(4);
+      const size = k.memory.buffer.byteLength;
       // Chunk c is read at x + 16 KiB c: from this x the first chunks lie inside the memory, the last beyond it.
       const workersTrap = size - 20 * chunk * 4;
       // A negative x wraps to the top of the 32-bit address space: every chunk is out of bounds.
@@ -336,13 +360,17 @@ describe('quantize across the pool (input in the pool memory, large enough to sp
       for (const x of [workersTrap, allTrap]) {
         let caught: unknown;
         try {
-          pool.runBlocking('quant_rows_part', [x, chunk, -128, 127, 0, 0, 0, 0, 0, 0, 0, bad], 60);
+          pool.runBlocking(
+            'quant_rows_part',
+            [x, chunk, -128, 127, 0, 0, out, params, params + 240, params + 480, params + 720, bad, 0],
+            60,
+          );
         } catch (e) {
           caught = e;
         }
         expect(isQuantError(caught) && caught.code).toBe('KERNELS_WORKER_FAILED');
       }
-      k.free(bad);
+      for (const p of [out, params, bad]) k.free(p);
       expect(pool.closed).toBe(false);
       const data = floats(rows * cols, 13);
       const { ptr, tensor } = inPool(data);
@@ -417,4 +445,24 @@ describeKernelConformance(
     return { ...backend, close: () => conformancePool!.close() };
   },
   { numRuns: 20 },
+);
+
+test(
+  'a view of the shared memory taken before it grew is still a zero-copy input',
+  async () => {
+    const k = await createWasmKernels({ shared: true, initialBytes: 1 << 16 });
+    const ptr = k.alloc(1024);
+    const early = k.f32(ptr, 256);
+    const before = k.memory.buffer;
+    k.alloc(4 << 20); // grows the memory
+    expect(k.memory.buffer).not.toBe(before);
+    expect(k.addressOf(early)).toBe(ptr);
+    expect(k.addressOf(new Float32Array(256))).toBe(-1);
+    // a private memory detaches its old buffer instead: no longer an address
+    const p = await createWasmKernels({ initialBytes: 1 << 16 });
+    const old = p.f32(p.alloc(1024), 256);
+    p.alloc(4 << 20);
+    expect(p.addressOf(old)).toBe(-1);
+  },
+  T,
 );

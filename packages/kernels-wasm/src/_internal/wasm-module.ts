@@ -63,6 +63,7 @@ export interface KernelExports {
     omin: number,
     omax: number,
     obad: number,
+    packed: number,
     n0: number,
     n1: number,
   ): void;

@@ -362,7 +362,7 @@ function quantizeRows(
       pool.canBlock &&
       !pool.closed &&
       src.address >= 0 &&
-      info.bits === 8 &&
+      (info.bits === 8 || layout.chunk % 2 === 0) &&
       layout.size >= THREADED_MIN;
     if (threaded) {
       if (!quantizeRowsThreaded(k, pool, src.address, layout, facts, asym, data, outAddress, params)) return null;
@@ -429,8 +429,9 @@ function quantizeRows(
 
 /**
  * quant_rows over every block at once, split across the pool's threads, reading the input in place (it lives in
- * the pool's memory): codes straight into a target in that memory, else through a scratch area; parameters and
- * ranges into the `params` area of quantizeRows. False on non-finite input.
+ * the pool's memory): codes straight into a target in that memory, else through a scratch area (4-bit codes are
+ * packed by each thread from a scratch of code bytes; blocks are even-sized then, so shares start on a byte);
+ * parameters and ranges into the `params` area of quantizeRows. False on non-finite input.
  */
 function quantizeRowsThreaded(
   k: WasmKernels,
@@ -444,7 +445,10 @@ function quantizeRowsThreaded(
   params: number,
 ): boolean {
   const n = layout.numBlocks;
-  const codes = outAddress >= 0 ? outAddress : k.alloc(layout.size);
+  const packed = facts.info.bits === 4;
+  const bytes = packed ? layout.size / 2 : layout.size;
+  const out = outAddress >= 0 ? outAddress : k.alloc(bytes);
+  const codes = packed ? k.alloc(layout.size) : out;
   const bad = k.alloc(4);
   try {
     k.i32(bad, 1)[0] = 0;
@@ -463,15 +467,17 @@ function quantizeRowsThreaded(
         params + 8 * n,
         params + 12 * n,
         bad,
+        packed ? out : 0,
       ],
       n,
     );
     if (k.i32(bad, 1)[0] !== 0) return false;
-    if (outAddress < 0) data.set(data instanceof Int8Array ? k.i8(codes, layout.size) : k.u8(codes, layout.size));
+    if (outAddress < 0) data.set(data instanceof Int8Array ? k.i8(out, bytes) : k.u8(out, bytes));
     return true;
   } finally {
     k.free(bad);
-    if (outAddress < 0) k.free(codes);
+    if (packed) k.free(codes);
+    if (outAddress < 0) k.free(out);
   }
 }
 

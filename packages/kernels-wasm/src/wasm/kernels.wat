@@ -340,6 +340,13 @@
     (param $omax i32) (result i32)
     (local $c i32) (local $bytes i32) (local $uns i32) (local $at i32)
     (if (i32.eqz (local.get $nchunks)) (then (return (i32.const 0))))
+    ;; Short chunks (up to 256 elements, a multiple of 16): one chunk at a time, all in registers.
+    (if (i32.and (i32.le_u (local.get $chunk) (i32.const 256)) (i32.eqz (i32.and (local.get $chunk) (i32.const 15))))
+      (then
+        (return
+          (call $quant_small (local.get $x) (local.get $nchunks) (local.get $chunk) (local.get $qmin) (local.get $qmax)
+            (local.get $zsym) (local.get $asym) (local.get $out) (local.get $oscales) (local.get $ozps)
+            (local.get $omin) (local.get $omax)))))
     (local.set $uns (i32.ge_s (local.get $qmin) (i32.const 0)))
     (local.set $bytes (i32.shl (local.get $chunk) (i32.const 2)))
     (if (call $range (local.get $x) (i32.const 1) (local.get $chunk) (local.get $omin) (local.get $omax))
@@ -376,24 +383,144 @@
     (i32.const 0))
 
   ;; ---------------------------------------------------------------------------------------------------------
-  ;; quant_rows_part(x, chunk, qmin, qmax, zsym, asym, out, oscales, ozps, omin, omax, obad, n0, n1)
+  ;; quant_rows_part(x, chunk, qmin, qmax, zsym, asym, out, oscales, ozps, omin, omax, obad, packed, n0, n1)
   ;; One thread's share of a threaded quant_rows: chunks [n0, n1) of the chunks at x (chunk c at x + 4 c chunk),
-  ;; codes of chunk c at out + c chunk, its parameters and range at index c of oscales / ozps / omin / omax.
-  ;; Stores 1 at obad when its chunks hold NaN or Inf, and never stores 0 there (the caller clears it first).
+  ;; code bytes of chunk c at out + c chunk, its parameters and range at index c of oscales / ozps / omin / omax.
+  ;; With packed != 0 (4-bit codes) the share's code bytes are then packed as pack4 does to packed + n0 chunk / 2
+  ;; (n0 chunk must be even). Stores 1 at obad when its chunks hold NaN or Inf, and never stores 0 there (the
+  ;; caller clears it first).
   (func (export "quant_rows_part") (param $x i32) (param $chunk i32) (param $qmin i32) (param $qmax i32)
     (param $zsym i32) (param $asym i32) (param $out i32) (param $oscales i32) (param $ozps i32) (param $omin i32)
-    (param $omax i32) (param $obad i32) (param $n0 i32) (param $n1 i32)
-    (local $at i32)
+    (param $omax i32) (param $obad i32) (param $packed i32) (param $n0 i32) (param $n1 i32)
+    (local $at i32) (local $first i32)
     (if (i32.ge_u (local.get $n0) (local.get $n1)) (then (return)))
     (local.set $at (i32.shl (local.get $n0) (i32.const 2)))
+    (local.set $first (i32.mul (local.get $n0) (local.get $chunk)))
     (if (call $quant_rows
           (i32.add (local.get $x) (i32.mul (local.get $at) (local.get $chunk)))
           (i32.sub (local.get $n1) (local.get $n0))
           (local.get $chunk) (local.get $qmin) (local.get $qmax) (local.get $zsym) (local.get $asym)
-          (i32.add (local.get $out) (i32.mul (local.get $n0) (local.get $chunk)))
+          (i32.add (local.get $out) (local.get $first))
           (i32.add (local.get $oscales) (local.get $at)) (i32.add (local.get $ozps) (local.get $at))
           (i32.add (local.get $omin) (local.get $at)) (i32.add (local.get $omax) (local.get $at)))
-      (then (i32.store (local.get $obad) (i32.const 1)))))
+      (then
+        (i32.store (local.get $obad) (i32.const 1))
+        (return)))
+    (if (local.get $packed)
+      (then
+        (call $pack4
+          (i32.add (local.get $out) (local.get $first))
+          (i32.mul (i32.sub (local.get $n1) (local.get $n0)) (local.get $chunk))
+          (i32.add (local.get $packed) (i32.shr_u (local.get $first) (i32.const 1)))))))
+
+  ;; quant_rows for short chunks ($chunk a multiple of 16, at most 256): per chunk the range (with the NaN check),
+  ;; the parameters ($params) and the codes (as quant_int_fx), with the chunk in registers or L1 throughout and
+  ;; the loop-invariant vectors set up once per call rather than once per chunk. Same outputs as quant_rows.
+  (func $quant_small (param $x i32) (param $nchunks i32) (param $chunk i32) (param $qmin i32) (param $qmax i32)
+    (param $zsym i32) (param $asym i32) (param $out i32) (param $oscales i32) (param $ozps i32) (param $omin i32)
+    (param $omax i32) (result i32)
+    (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $stop i32) (local $at i32) (local $z i32)
+    (local $bias i32) (local $q i32) (local $s f32) (local $s64 f64) (local $e f64) (local $lo f64) (local $hi f64)
+    (local $mn v128) (local $mx v128) (local $bad v128) (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local $inv v128) (local $mag v128) (local $off v128) (local $frac v128) (local $lo8 v128) (local $hi8 v128)
+    (local $flip v128)
+    (local.set $bias (select (i32.const 128) (i32.const 0) (i32.ge_s (local.get $qmin) (i32.const 0))))
+    (local.set $off (i32x4.splat (i32.add (i32.const 0x44bff000) (i32.shl (local.get $bias) (i32.const 13)))))
+    (local.set $frac (v128.const i32x4 8191 8191 8191 8191))
+    (local.set $lo8 (i8x16.splat (i32.sub (local.get $qmin) (local.get $bias))))
+    (local.set $hi8 (i8x16.splat (i32.sub (local.get $qmax) (local.get $bias))))
+    (local.set $flip (i8x16.splat (local.get $bias)))
+    (local.set $p (local.get $x))
+    (local.set $o (local.get $out))
+    (block $done
+      (loop $chunks
+        (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
+        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
+        ;; range of the chunk, 16 values per step
+        (local.set $mn (v128.const f32x4 inf inf inf inf))
+        (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
+        (local.set $q (local.get $p))
+        (loop $r16
+          (local.set $v0 (v128.load (local.get $q)))
+          (local.set $v1 (v128.load offset=16 (local.get $q)))
+          (local.set $v2 (v128.load offset=32 (local.get $q)))
+          (local.set $v3 (v128.load offset=48 (local.get $q)))
+          (local.set $mn (f32x4.pmin (local.get $mn)
+            (f32x4.pmin (f32x4.pmin (local.get $v0) (local.get $v1)) (f32x4.pmin (local.get $v2) (local.get $v3)))))
+          (local.set $mx (f32x4.pmax (local.get $mx)
+            (f32x4.pmax (f32x4.pmax (local.get $v0) (local.get $v1)) (f32x4.pmax (local.get $v2) (local.get $v3)))))
+          (local.set $v0 (f32x4.add (f32x4.add (local.get $v0) (local.get $v1)) (f32x4.add (local.get $v2) (local.get $v3))))
+          (local.set $bad (v128.or (local.get $bad) (f32x4.ne (local.get $v0) (local.get $v0))))
+          (local.set $q (i32.add (local.get $q) (i32.const 64)))
+          (br_if $r16 (i32.lt_u (local.get $q) (local.get $end))))
+        (local.set $mn (f32x4.pmin (local.get $mn) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mn) (local.get $mn))))
+        (local.set $mn (f32x4.pmin (local.get $mn) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $mn) (local.get $mn))))
+        (local.set $mx (f32x4.pmax (local.get $mx) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mx) (local.get $mx))))
+        (local.set $mx (f32x4.pmax (local.get $mx) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $mx) (local.get $mx))))
+        ;; NaN anywhere so far, or an infinite end: the caller takes the reference path
+        (if (i32.or (v128.any_true (local.get $bad))
+              (i32.or (f32.eq (f32x4.extract_lane 0 (local.get $mn)) (f32.const -inf))
+                (f32.eq (f32x4.extract_lane 0 (local.get $mx)) (f32.const inf))))
+          (then (return (i32.const 1))))
+        (local.set $at (i32.shl (local.get $c) (i32.const 2)))
+        (f32.store (i32.add (local.get $omin) (local.get $at)) (f32x4.extract_lane 0 (local.get $mn)))
+        (f32.store (i32.add (local.get $omax) (local.get $at)) (f32x4.extract_lane 0 (local.get $mx)))
+        (call $params
+          (i32.add (local.get $omin) (local.get $at)) (i32.add (local.get $omax) (local.get $at))
+          (i32.add (local.get $oscales) (local.get $at)) (i32.add (local.get $ozps) (local.get $at))
+          (local.get $qmin) (local.get $qmax) (local.get $zsym) (local.get $asym))
+        ;; codes, as quant_int_fx
+        (local.set $s (f32.load (i32.add (local.get $oscales) (local.get $at))))
+        (local.set $z (i32.load (i32.add (local.get $ozps) (local.get $at))))
+        (local.set $s64 (f64.promote_f32 (local.get $s)))
+        (local.set $lo (f64.convert_i32_s (i32.sub (local.get $qmin) (local.get $z))))
+        (local.set $hi (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $z))))
+        (local.set $inv (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
+        (local.set $mag (f32x4.splat (f32.convert_i32_s (i32.add (i32.const 1536) (local.get $z)))))
+        (loop $q16
+          (local.set $t0
+            (i32x4.sub (f32x4.add (f32x4.mul (v128.load (local.get $p)) (local.get $inv)) (local.get $mag)) (local.get $off)))
+          (local.set $t1
+            (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=16 (local.get $p)) (local.get $inv)) (local.get $mag)) (local.get $off)))
+          (local.set $t2
+            (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $p)) (local.get $inv)) (local.get $mag)) (local.get $off)))
+          (local.set $t3
+            (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=48 (local.get $p)) (local.get $inv)) (local.get $mag)) (local.get $off)))
+          (v128.store (local.get $o)
+            (v128.xor
+              (i8x16.min_s
+                (i8x16.max_s
+                  (i8x16.narrow_i16x8_s
+                    (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $t0) (i32.const 13)) (i32x4.shr_s (local.get $t1) (i32.const 13)))
+                    (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $t2) (i32.const 13)) (i32x4.shr_s (local.get $t3) (i32.const 13))))
+                  (local.get $lo8))
+                (local.get $hi8))
+              (local.get $flip)))
+          (local.set $p (i32.add (local.get $p) (i32.const 64)))
+          (local.set $o (i32.add (local.get $o) (i32.const 16)))
+          ;; all fraction fields nonzero: no element within 2^-13 of a tie
+          (if (i32.eqz
+                (i32x4.all_true
+                  (i32x4.min_u
+                    (i32x4.min_u (v128.and (local.get $t0) (local.get $frac)) (v128.and (local.get $t1) (local.get $frac)))
+                    (i32x4.min_u (v128.and (local.get $t2) (local.get $frac)) (v128.and (local.get $t3) (local.get $frac))))))
+            (then
+              ;; Near a tie (rare): redo these 16 codes with the exact float64 quotient, as the reference does.
+              (local.set $stop (local.get $p))
+              (local.set $p (i32.sub (local.get $p) (i32.const 64)))
+              (local.set $o (i32.sub (local.get $o) (i32.const 16)))
+              (loop $redo
+                (local.set $e (f64.div (f64.promote_f32 (f32.load (local.get $p))) (local.get $s64)))
+                (local.set $e (f64.min (f64.max (f64.nearest (local.get $e)) (local.get $lo)) (local.get $hi)))
+                (i32.store8 (local.get $o) (i32.add (i32.trunc_sat_f64_s (local.get $e)) (local.get $z)))
+                (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                (local.set $o (i32.add (local.get $o) (i32.const 1)))
+                (br_if $redo (i32.lt_u (local.get $p) (local.get $stop))))))
+          (br_if $q16 (i32.lt_u (local.get $p) (local.get $end))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $chunks)))
+    (i32.const 0))
 
   ;; Parameters of one block from its range (see quant_rows): reads *pmin, *pmax, writes *ps, *pz.
   (func $params (param $pmin i32) (param $pmax i32) (param $ps i32) (param $pz i32) (param $qmin i32) (param $qmax i32)
@@ -627,7 +754,7 @@
 
   ;; ---------------------------------------------------------------------------------------------------------
   ;; pack4(src, n, dst): n code bytes -> ceil(n / 2) bytes, element 2j in the low nibble of byte j.
-  (func (export "pack4") (param $src i32) (param $n i32) (param $dst i32)
+  (func $pack4 (export "pack4") (param $src i32) (param $n i32) (param $dst i32)
     (local $i i32) (local $vn i32) (local $a v128) (local $b v128) (local $lo i32)
     (local.set $vn (i32.and (local.get $n) (i32.const -32)))
     (block $b32
