@@ -1,4 +1,5 @@
 import { dequantize, quantize, reduceBlockRange } from '@lowbit/kernels';
+import { quantRange } from '@lowbit/spec';
 import type { QuantizationSpec } from '@lowbit/spec';
 import fc from 'fast-check';
 import { beforeAll, expect, test } from 'vitest';
@@ -229,6 +230,78 @@ test('int8 symmetric, computed parameters: constant, zero, max-first and non-fin
           const copy = Float32Array.from(data);
           copy[at] = bad;
           expect(wasmQuantize(k, { data: copy, shape: [rows, cols] }, s, { blockShape: [1, cols] })).toBeNull();
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('quant_rows computes the reference parameters itself, so no block needs a second pass', () => {
+  // A block whose parameters differed would still come out right (quantizeRows redoes it), only slower: this
+  // checks the kernel's own parameters, for short chunks (four at a time and one by one) and long ones.
+  fc.assert(
+    fc.property(
+      fc.constantFrom<[string, QuantizationSpec['qscheme']]>(
+        ['int8', 'symmetric'],
+        ['int8', 'symmetric_with_clipping'],
+        ['int8', 'asymmetric'],
+        ['uint8', 'symmetric'],
+        ['uint8', 'asymmetric'],
+        ['int4', 'symmetric'],
+        ['int4', 'asymmetric'],
+        ['uint4', 'asymmetric'],
+      ),
+      fc.constantFrom(16, 32, 48, 256, 272, 1000),
+      fc.integer({ min: 1, max: 11 }),
+      fc.array(fc.float({ min: -1e4, max: 1e4, noNaN: true }), { minLength: 2, maxLength: 40 }),
+      ([dtype, qscheme], chunk, nchunks, seed) => {
+        const n = chunk * nchunks;
+        const data = Float32Array.from(
+          { length: n },
+          (_, i) => (seed[(i * 7) % seed.length] as number) * (1 + (i % 5)),
+        );
+        const s = spec(dtype, qscheme);
+        const { qmin: lo, qmax: hi } = quantRange(s);
+        const zsym = qscheme === 'asymmetric' ? 0 : Math.floor((hi + lo + 1) / 2);
+        const x = k.alloc(n * 4);
+        const out = k.alloc(n);
+        const params = k.alloc(16 * nchunks);
+        try {
+          k.f32(x, n).set(data);
+          const bad = k.exports.quant_rows(
+            x,
+            nchunks,
+            chunk,
+            lo,
+            hi,
+            zsym,
+            qscheme === 'asymmetric' ? 1 : 0,
+            out,
+            params,
+            params + 4 * nchunks,
+            params + 8 * nchunks,
+            params + 12 * nchunks,
+          );
+          expect(bad).toBe(0);
+          const min = k.f32(params + 8 * nchunks, nchunks).slice();
+          const max = k.f32(params + 12 * nchunks, nchunks).slice();
+          const blockShape = [1, chunk];
+          const ref = reduceBlockRange({ data, shape: [nchunks, chunk] }, blockShape);
+          // ranges as the reference has them, up to the sign of a zero end
+          expect(Array.from(min, (v) => v + 0)).toEqual(Array.from(ref.min, (v) => v + 0));
+          expect(Array.from(max, (v) => v + 0)).toEqual(Array.from(ref.max, (v) => v + 0));
+          const qp = quantize({ data, shape: [nchunks, chunk] }, s, { blockShape });
+          const constant = Array.from(ref.min, (v, b) => v === ref.max[b] && v !== 0);
+          const scales = k.f32(params, nchunks);
+          const zps = k.i32(params + 4 * nchunks, nchunks);
+          for (let b = 0; b < nchunks; b++) {
+            if (constant[b]) continue; // constant blocks get their own parameters from qparamsFromRange
+            expect(scales[b]).toBe(qp.scales[b]);
+            expect(zps[b]).toBe(qp.zeroPoints ? qp.zeroPoints[b] : zsym);
+          }
+        } finally {
+          for (const p of [x, out, params]) k.free(p);
         }
       },
     ),

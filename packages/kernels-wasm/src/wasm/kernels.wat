@@ -413,53 +413,124 @@
           (i32.mul (i32.sub (local.get $n1) (local.get $n0)) (local.get $chunk))
           (i32.add (local.get $packed) (i32.shr_u (local.get $first) (i32.const 1)))))))
 
-  ;; quant_rows for short chunks ($chunk a multiple of 16, at most 256): per chunk the range (with the NaN check),
-  ;; the parameters ($params) and the codes (as quant_int_fx), with the chunk in registers or L1 throughout and
-  ;; the loop-invariant vectors set up once per call rather than once per chunk. Same outputs as quant_rows.
+  ;; quant_rows for short chunks ($chunk a multiple of 16, at most 256): four chunks at a time, their ranges
+  ;; reduced into one vector each (lane j = chunk j), the parameters of all four computed lane by lane with the
+  ;; same operations $params applies to one, then each chunk's codes (as quant_int_fx) while it is in L1. Leftover
+  ;; chunks (nchunks % 4) go one by one through $params. Same outputs as quant_rows; returns 1 on NaN or Inf.
   (func $quant_small (param $x i32) (param $nchunks i32) (param $chunk i32) (param $qmin i32) (param $qmax i32)
     (param $zsym i32) (param $asym i32) (param $out i32) (param $oscales i32) (param $ozps i32) (param $omin i32)
     (param $omax i32) (result i32)
-    (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $stop i32) (local $at i32) (local $z i32)
-    (local $bias i32) (local $q i32) (local $s f32) (local $s64 f64) (local $e f64) (local $lo f64) (local $hi f64)
-    (local $mn v128) (local $mx v128) (local $bad v128) (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
-    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
-    (local $inv v128) (local $mag v128) (local $off v128) (local $frac v128) (local $lo8 v128) (local $hi8 v128)
-    (local $flip v128)
+    (local $c i32) (local $p i32) (local $bytes i32) (local $at i32) (local $j i32) (local $bias i32) (local $z i32)
+    (local $mn0 v128) (local $mn1 v128) (local $mn2 v128) (local $mn3 v128)
+    (local $mx0 v128) (local $mx1 v128) (local $mx2 v128) (local $mx3 v128) (local $bad v128) (local $b v128)
+    (local $mn v128) (local $mx v128) (local $lo v128) (local $hi v128) (local $w v128) (local $sl v128) (local $sh v128)
+    (local $s4 v128) (local $z4 v128) (local $inv4 v128) (local $mag4 v128)
+    (local $off v128) (local $lo8 v128) (local $hi8 v128) (local $flip v128)
     (local.set $bias (select (i32.const 128) (i32.const 0) (i32.ge_s (local.get $qmin) (i32.const 0))))
     (local.set $off (i32x4.splat (i32.add (i32.const 0x44bff000) (i32.shl (local.get $bias) (i32.const 13)))))
-    (local.set $frac (v128.const i32x4 8191 8191 8191 8191))
     (local.set $lo8 (i8x16.splat (i32.sub (local.get $qmin) (local.get $bias))))
     (local.set $hi8 (i8x16.splat (i32.sub (local.get $qmax) (local.get $bias))))
     (local.set $flip (i8x16.splat (local.get $bias)))
+    (local.set $bytes (i32.shl (local.get $chunk) (i32.const 2)))
     (local.set $p (local.get $x))
-    (local.set $o (local.get $out))
+    (block $done4
+      (loop $groups
+        (br_if $done4 (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $nchunks)))
+        (call $chunk_minmax (local.get $p) (local.get $bytes))
+        (local.set $b) (local.set $mx0) (local.set $mn0)
+        (local.set $bad (local.get $b))
+        (call $chunk_minmax (i32.add (local.get $p) (local.get $bytes)) (local.get $bytes))
+        (local.set $b) (local.set $mx1) (local.set $mn1)
+        (local.set $bad (v128.or (local.get $bad) (local.get $b)))
+        (call $chunk_minmax (i32.add (local.get $p) (i32.shl (local.get $bytes) (i32.const 1))) (local.get $bytes))
+        (local.set $b) (local.set $mx2) (local.set $mn2)
+        (local.set $bad (v128.or (local.get $bad) (local.get $b)))
+        (call $chunk_minmax (i32.add (local.get $p) (i32.mul (local.get $bytes) (i32.const 3))) (local.get $bytes))
+        (local.set $b) (local.set $mx3) (local.set $mn3)
+        (local.set $bad (v128.or (local.get $bad) (local.get $b)))
+        ;; lane j of mn / mx = the min / max of chunk c + j
+        (local.set $mn
+          (call $lanes4_pmin
+            (f32x4.pmin
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $mn0) (local.get $mn1))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $mn0) (local.get $mn1)))
+            (f32x4.pmin
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $mn2) (local.get $mn3))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $mn2) (local.get $mn3)))))
+        (local.set $mx
+          (call $lanes4_pmax
+            (f32x4.pmax
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $mx0) (local.get $mx1))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $mx0) (local.get $mx1)))
+            (f32x4.pmax
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $mx2) (local.get $mx3))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $mx2) (local.get $mx3)))))
+        ;; NaN anywhere, or an infinite end: the caller takes the reference path
+        (if (v128.any_true
+              (v128.or (local.get $bad)
+                (v128.or (f32x4.eq (local.get $mn) (v128.const f32x4 -inf -inf -inf -inf))
+                  (f32x4.eq (local.get $mx) (v128.const f32x4 inf inf inf inf)))))
+          (then (return (i32.const 1))))
+        (local.set $at (i32.shl (local.get $c) (i32.const 2)))
+        (v128.store (i32.add (local.get $omin) (local.get $at)) (local.get $mn))
+        (v128.store (i32.add (local.get $omax) (local.get $at)) (local.get $mx))
+        ;; $params lane by lane, in float64 halves: lo = min(min, 0), hi = max(max, 0), w, s = fl32(max(w / levels
+        ;; or 1 when w <= 0, 2^-126)), z = clamp(qmin - rne(max(-2^40, lo / s))) for asymmetric, else zsym
+        (local.set $sl
+          (call $params2
+            (f64x2.promote_low_f32x4 (local.get $mn)) (f64x2.promote_low_f32x4 (local.get $mx))
+            (local.get $qmin) (local.get $qmax) (local.get $asym)))
+        (local.set $sh
+          (call $params2
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $mn) (local.get $mn)))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $mx) (local.get $mx)))
+            (local.get $qmin) (local.get $qmax) (local.get $asym)))
+        (local.set $s4 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $sl) (local.get $sh)))
+        (if (local.get $asym)
+          (then
+            (local.set $z4
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                (call $zero_points2
+                  (f64x2.promote_low_f32x4 (local.get $mn)) (f64x2.promote_low_f32x4 (local.get $sl)))
+                (call $zero_points2
+                  (f64x2.promote_low_f32x4
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $mn) (local.get $mn)))
+                  (f64x2.promote_low_f32x4 (local.get $sh)))))
+            (local.set $z4
+              (i32x4.min_s
+                (i32x4.max_s (i32x4.sub (i32x4.splat (local.get $qmin)) (local.get $z4)) (i32x4.splat (local.get $qmin)))
+                (i32x4.splat (local.get $qmax)))))
+          (else (local.set $z4 (i32x4.splat (local.get $zsym)))))
+        (v128.store (i32.add (local.get $oscales) (local.get $at)) (local.get $s4))
+        (v128.store (i32.add (local.get $ozps) (local.get $at)) (local.get $z4))
+        (local.set $inv4 (f32x4.div (v128.const f32x4 1 1 1 1) (local.get $s4)))
+        (local.set $mag4 (f32x4.convert_i32x4_s (i32x4.add (local.get $z4) (v128.const i32x4 1536 1536 1536 1536))))
+        ;; the four chunks' codes
+        (local.set $j (i32.const 0))
+        (loop $codes
+          (call $quant_chunk
+            (i32.add (local.get $p) (i32.mul (local.get $j) (local.get $bytes))) (local.get $chunk)
+            (i32.add (local.get $out) (i32.mul (i32.add (local.get $c) (local.get $j)) (local.get $chunk)))
+            (f32x4.splat (call $lane_f32 (local.get $inv4) (local.get $j)))
+            (f32x4.splat (call $lane_f32 (local.get $mag4) (local.get $j)))
+            (local.get $off) (local.get $lo8) (local.get $hi8) (local.get $flip)
+            (call $lane_f32 (local.get $s4) (local.get $j))
+            (call $lane_i32 (local.get $z4) (local.get $j))
+            (local.get $qmin) (local.get $qmax))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br_if $codes (i32.lt_u (local.get $j) (i32.const 4))))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (local.set $p (i32.add (local.get $p) (i32.shl (local.get $bytes) (i32.const 2))))
+        (br $groups)))
+    ;; leftover chunks, one at a time
     (block $done
       (loop $chunks
         (br_if $done (i32.ge_u (local.get $c) (local.get $nchunks)))
-        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
-        ;; range of the chunk, 16 values per step
-        (local.set $mn (v128.const f32x4 inf inf inf inf))
-        (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
-        (local.set $q (local.get $p))
-        (loop $r16
-          (local.set $v0 (v128.load (local.get $q)))
-          (local.set $v1 (v128.load offset=16 (local.get $q)))
-          (local.set $v2 (v128.load offset=32 (local.get $q)))
-          (local.set $v3 (v128.load offset=48 (local.get $q)))
-          (local.set $mn (f32x4.pmin (local.get $mn)
-            (f32x4.pmin (f32x4.pmin (local.get $v0) (local.get $v1)) (f32x4.pmin (local.get $v2) (local.get $v3)))))
-          (local.set $mx (f32x4.pmax (local.get $mx)
-            (f32x4.pmax (f32x4.pmax (local.get $v0) (local.get $v1)) (f32x4.pmax (local.get $v2) (local.get $v3)))))
-          (local.set $v0 (f32x4.add (f32x4.add (local.get $v0) (local.get $v1)) (f32x4.add (local.get $v2) (local.get $v3))))
-          (local.set $bad (v128.or (local.get $bad) (f32x4.ne (local.get $v0) (local.get $v0))))
-          (local.set $q (i32.add (local.get $q) (i32.const 64)))
-          (br_if $r16 (i32.lt_u (local.get $q) (local.get $end))))
-        (local.set $mn (f32x4.pmin (local.get $mn) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mn) (local.get $mn))))
-        (local.set $mn (f32x4.pmin (local.get $mn) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $mn) (local.get $mn))))
-        (local.set $mx (f32x4.pmax (local.get $mx) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mx) (local.get $mx))))
-        (local.set $mx (f32x4.pmax (local.get $mx) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $mx) (local.get $mx))))
-        ;; NaN anywhere so far, or an infinite end: the caller takes the reference path
-        (if (i32.or (v128.any_true (local.get $bad))
+        (call $chunk_minmax (local.get $p) (local.get $bytes))
+        (local.set $b) (local.set $mx) (local.set $mn)
+        (local.set $mn (call $hmin (local.get $mn)))
+        (local.set $mx (call $hmax (local.get $mx)))
+        (if (i32.or (v128.any_true (local.get $b))
               (i32.or (f32.eq (f32x4.extract_lane 0 (local.get $mn)) (f32.const -inf))
                 (f32.eq (f32x4.extract_lane 0 (local.get $mx)) (f32.const inf))))
           (then (return (i32.const 1))))
@@ -470,57 +541,164 @@
           (i32.add (local.get $omin) (local.get $at)) (i32.add (local.get $omax) (local.get $at))
           (i32.add (local.get $oscales) (local.get $at)) (i32.add (local.get $ozps) (local.get $at))
           (local.get $qmin) (local.get $qmax) (local.get $zsym) (local.get $asym))
-        ;; codes, as quant_int_fx
-        (local.set $s (f32.load (i32.add (local.get $oscales) (local.get $at))))
         (local.set $z (i32.load (i32.add (local.get $ozps) (local.get $at))))
-        (local.set $s64 (f64.promote_f32 (local.get $s)))
-        (local.set $lo (f64.convert_i32_s (i32.sub (local.get $qmin) (local.get $z))))
-        (local.set $hi (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $z))))
-        (local.set $inv (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
-        (local.set $mag (f32x4.splat (f32.convert_i32_s (i32.add (i32.const 1536) (local.get $z)))))
-        (loop $q16
-          (local.set $t0
-            (i32x4.sub (f32x4.add (f32x4.mul (v128.load (local.get $p)) (local.get $inv)) (local.get $mag)) (local.get $off)))
-          (local.set $t1
-            (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=16 (local.get $p)) (local.get $inv)) (local.get $mag)) (local.get $off)))
-          (local.set $t2
-            (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $p)) (local.get $inv)) (local.get $mag)) (local.get $off)))
-          (local.set $t3
-            (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=48 (local.get $p)) (local.get $inv)) (local.get $mag)) (local.get $off)))
-          (v128.store (local.get $o)
-            (v128.xor
-              (i8x16.min_s
-                (i8x16.max_s
-                  (i8x16.narrow_i16x8_s
-                    (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $t0) (i32.const 13)) (i32x4.shr_s (local.get $t1) (i32.const 13)))
-                    (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $t2) (i32.const 13)) (i32x4.shr_s (local.get $t3) (i32.const 13))))
-                  (local.get $lo8))
-                (local.get $hi8))
-              (local.get $flip)))
-          (local.set $p (i32.add (local.get $p) (i32.const 64)))
-          (local.set $o (i32.add (local.get $o) (i32.const 16)))
-          ;; all fraction fields nonzero: no element within 2^-13 of a tie
-          (if (i32.eqz
-                (i32x4.all_true
-                  (i32x4.min_u
-                    (i32x4.min_u (v128.and (local.get $t0) (local.get $frac)) (v128.and (local.get $t1) (local.get $frac)))
-                    (i32x4.min_u (v128.and (local.get $t2) (local.get $frac)) (v128.and (local.get $t3) (local.get $frac))))))
-            (then
-              ;; Near a tie (rare): redo these 16 codes with the exact float64 quotient, as the reference does.
-              (local.set $stop (local.get $p))
-              (local.set $p (i32.sub (local.get $p) (i32.const 64)))
-              (local.set $o (i32.sub (local.get $o) (i32.const 16)))
-              (loop $redo
-                (local.set $e (f64.div (f64.promote_f32 (f32.load (local.get $p))) (local.get $s64)))
-                (local.set $e (f64.min (f64.max (f64.nearest (local.get $e)) (local.get $lo)) (local.get $hi)))
-                (i32.store8 (local.get $o) (i32.add (i32.trunc_sat_f64_s (local.get $e)) (local.get $z)))
-                (local.set $p (i32.add (local.get $p) (i32.const 4)))
-                (local.set $o (i32.add (local.get $o) (i32.const 1)))
-                (br_if $redo (i32.lt_u (local.get $p) (local.get $stop))))))
-          (br_if $q16 (i32.lt_u (local.get $p) (local.get $end))))
+        (call $quant_chunk
+          (local.get $p) (local.get $chunk) (i32.add (local.get $out) (i32.mul (local.get $c) (local.get $chunk)))
+          (f32x4.splat (f32.div (f32.const 1) (f32.load (i32.add (local.get $oscales) (local.get $at)))))
+          (f32x4.splat (f32.convert_i32_s (i32.add (i32.const 1536) (local.get $z))))
+          (local.get $off) (local.get $lo8) (local.get $hi8) (local.get $flip)
+          (f32.load (i32.add (local.get $oscales) (local.get $at))) (local.get $z) (local.get $qmin) (local.get $qmax))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (local.set $p (i32.add (local.get $p) (local.get $bytes)))
         (br $chunks)))
     (i32.const 0))
+
+  ;; Per-lane min, max and NaN mask (all ones in a lane that met a NaN) of the `bytes` / 4 float32 values at p
+  ;; (bytes a multiple of 64).
+  (func $chunk_minmax (param $p i32) (param $bytes i32) (result v128 v128 v128)
+    (local $end i32) (local $mn v128) (local $mx v128) (local $bad v128)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local.set $end (i32.add (local.get $p) (local.get $bytes)))
+    (local.set $mn (v128.const f32x4 inf inf inf inf))
+    (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
+    (loop $r16
+      (local.set $v0 (v128.load (local.get $p)))
+      (local.set $v1 (v128.load offset=16 (local.get $p)))
+      (local.set $v2 (v128.load offset=32 (local.get $p)))
+      (local.set $v3 (v128.load offset=48 (local.get $p)))
+      (local.set $mn (f32x4.pmin (local.get $mn)
+        (f32x4.pmin (f32x4.pmin (local.get $v0) (local.get $v1)) (f32x4.pmin (local.get $v2) (local.get $v3)))))
+      (local.set $mx (f32x4.pmax (local.get $mx)
+        (f32x4.pmax (f32x4.pmax (local.get $v0) (local.get $v1)) (f32x4.pmax (local.get $v2) (local.get $v3)))))
+      ;; finite values may sum to Inf, never to NaN
+      (local.set $v0 (f32x4.add (f32x4.add (local.get $v0) (local.get $v1)) (f32x4.add (local.get $v2) (local.get $v3))))
+      (local.set $bad (v128.or (local.get $bad) (f32x4.ne (local.get $v0) (local.get $v0))))
+      (local.set $p (i32.add (local.get $p) (i32.const 64)))
+      (br_if $r16 (i32.lt_u (local.get $p) (local.get $end))))
+    (local.get $mn) (local.get $mx) (local.get $bad))
+
+  ;; Given a = [a0, a1, b0, b1] (pairwise minima of the lanes of chunks A and B) and c likewise for chunks C and
+  ;; D, the vector [min A, min B, min C, min D].
+  (func $lanes4_pmin (param $a v128) (param $c v128) (result v128)
+    (f32x4.pmin
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a) (local.get $c))
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a) (local.get $c))))
+
+  ;; As $lanes4_pmin with maxima.
+  (func $lanes4_pmax (param $a v128) (param $c v128) (result v128)
+    (f32x4.pmax
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a) (local.get $c))
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a) (local.get $c))))
+
+  ;; The minimum / maximum of the four lanes of v, in every lane.
+  (func $hmin (param $v v128) (result v128)
+    (local.set $v (f32x4.pmin (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+    (f32x4.pmin (local.get $v) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $v) (local.get $v))))
+  (func $hmax (param $v v128) (result v128)
+    (local.set $v (f32x4.pmax (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+    (f32x4.pmax (local.get $v) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $v) (local.get $v))))
+
+  ;; The scales of $params for two blocks at once (float64 lanes of their min and max), as float32 in lanes 0-1.
+  (func $params2 (param $min v128) (param $max v128) (param $qmin i32) (param $qmax i32) (param $asym i32)
+    (result v128)
+    (local $lo v128) (local $hi v128) (local $w v128)
+    (local.set $lo (f64x2.min (local.get $min) (v128.const f64x2 0 0)))
+    (local.set $hi (f64x2.max (local.get $max) (v128.const f64x2 0 0)))
+    (if (local.get $asym)
+      (then (local.set $w (f64x2.sub (local.get $hi) (local.get $lo))))
+      (else
+        (local.set $w
+          (f64x2.mul (v128.const f64x2 2 2) (f64x2.max (f64x2.neg (local.get $lo)) (local.get $hi))))))
+    (f32x4.demote_f64x2_zero
+      (f64x2.max
+        (v128.bitselect
+          (f64x2.div (local.get $w) (f64x2.splat (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $qmin)))))
+          (v128.const f64x2 1 1)
+          (f64x2.gt (local.get $w) (v128.const f64x2 0 0)))
+        (v128.const f64x2 0x1p-126 0x1p-126))))
+
+  ;; rne(max(-2^40, lo / s)) of $params for two asymmetric blocks (float64 lanes of min and of the float32
+  ;; scale), as int32 in lanes 0-1.
+  (func $zero_points2 (param $min v128) (param $s v128) (result v128)
+    (i32x4.trunc_sat_f64x2_s_zero
+      (f64x2.nearest
+        (f64x2.max (v128.const f64x2 -0x1p+40 -0x1p+40)
+          (f64x2.div (f64x2.min (local.get $min) (v128.const f64x2 0 0)) (local.get $s))))))
+
+  ;; Lane j (0-3) of a float32 / int32 vector.
+  (func $lane_f32 (param $v v128) (param $j i32) (result f32)
+    (f32.reinterpret_i32 (call $lane_i32 (local.get $v) (local.get $j))))
+  (func $lane_i32 (param $v v128) (param $j i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get $j) (i32.const 2))
+      (then
+        (select (i32x4.extract_lane 1 (local.get $v)) (i32x4.extract_lane 0 (local.get $v)) (local.get $j)))
+      (else
+        (select (i32x4.extract_lane 3 (local.get $v)) (i32x4.extract_lane 2 (local.get $v)) (i32.and (local.get $j) (i32.const 1))))))
+
+  ;; Codes of one chunk of `chunk` float32 values at p (a multiple of 16) into o, as quant_int_fx: inv, mag, off,
+  ;; lo8, hi8, flip are its loop vectors ($fx_setup), s and z its scale and zero point for the exact redo.
+  (func $quant_chunk (param $p i32) (param $chunk i32) (param $o i32) (param $inv v128) (param $mag v128)
+    (param $off v128) (param $lo8 v128) (param $hi8 v128) (param $flip v128) (param $s f32) (param $z i32)
+    (param $qmin i32) (param $qmax i32)
+    (local $end i32) (local $mask i32) (local $k i32) (local $e f64) (local $s64 f64) (local $lo f64) (local $hi f64)
+    (local $frac v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $frac (v128.const i32x4 8191 8191 8191 8191))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
+    (loop $q16
+      (local.set $t0
+        (i32x4.sub (f32x4.add (f32x4.mul (v128.load (local.get $p)) (local.get $inv)) (local.get $mag)) (local.get $off)))
+      (local.set $t1
+        (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=16 (local.get $p)) (local.get $inv)) (local.get $mag)) (local.get $off)))
+      (local.set $t2
+        (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $p)) (local.get $inv)) (local.get $mag)) (local.get $off)))
+      (local.set $t3
+        (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=48 (local.get $p)) (local.get $inv)) (local.get $mag)) (local.get $off)))
+      (v128.store (local.get $o)
+        (v128.xor
+          (i8x16.min_s
+            (i8x16.max_s
+              (i8x16.narrow_i16x8_s
+                (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $t0) (i32.const 13)) (i32x4.shr_s (local.get $t1) (i32.const 13)))
+                (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $t2) (i32.const 13)) (i32x4.shr_s (local.get $t3) (i32.const 13))))
+              (local.get $lo8))
+            (local.get $hi8))
+          (local.get $flip)))
+      (local.set $p (i32.add (local.get $p) (i32.const 64)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      ;; all fraction fields nonzero: no element within 2^-13 of a tie
+      (if (i32.eqz
+            (i32x4.all_true
+              (i32x4.min_u
+                (i32x4.min_u (v128.and (local.get $t0) (local.get $frac)) (v128.and (local.get $t1) (local.get $frac)))
+                (i32x4.min_u (v128.and (local.get $t2) (local.get $frac)) (v128.and (local.get $t3) (local.get $frac))))))
+        (then
+          ;; Near a tie: redo the codes of just those elements with the exact float64 quotient, as the reference
+          ;; does. (Not rare in short blocks: the element of largest magnitude often sits at one, e.g. at 7.5 for a
+          ;; symmetric int4 block, so this must not redo all 16.)
+          (local.set $s64 (f64.promote_f32 (local.get $s)))
+          (local.set $lo (f64.convert_i32_s (i32.sub (local.get $qmin) (local.get $z))))
+          (local.set $hi (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $z))))
+          (local.set $mask
+            (i8x16.bitmask
+              (i8x16.narrow_i16x8_s
+                (i16x8.narrow_i32x4_s
+                  (i32x4.eq (v128.and (local.get $t0) (local.get $frac)) (v128.const i32x4 0 0 0 0))
+                  (i32x4.eq (v128.and (local.get $t1) (local.get $frac)) (v128.const i32x4 0 0 0 0)))
+                (i16x8.narrow_i32x4_s
+                  (i32x4.eq (v128.and (local.get $t2) (local.get $frac)) (v128.const i32x4 0 0 0 0))
+                  (i32x4.eq (v128.and (local.get $t3) (local.get $frac)) (v128.const i32x4 0 0 0 0))))))
+          (loop $redo
+            (local.set $k (i32.ctz (local.get $mask)))
+            (local.set $e
+              (f64.div
+                (f64.promote_f32 (f32.load (i32.sub (local.get $p) (i32.sub (i32.const 64) (i32.shl (local.get $k) (i32.const 2))))))
+                (local.get $s64)))
+            (local.set $e (f64.min (f64.max (f64.nearest (local.get $e)) (local.get $lo)) (local.get $hi)))
+            (i32.store8 (i32.sub (local.get $o) (i32.sub (i32.const 16) (local.get $k)))
+              (i32.add (i32.trunc_sat_f64_s (local.get $e)) (local.get $z)))
+            (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
+            (br_if $redo (local.get $mask)))))
+      (br_if $q16 (i32.lt_u (local.get $p) (local.get $end)))))
 
   ;; Parameters of one block from its range (see quant_rows): reads *pmin, *pmax, writes *ps, *pz.
   (func $params (param $pmin i32) (param $pmax i32) (param $ps i32) (param $pz i32) (param $qmin i32) (param $qmax i32)
