@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, expect, test } from 'vitest';
 import { createWasmKernels } from '../src/index.js';
 import type { WasmKernels } from '../src/index.js';
+import { SIMD_INT_SCHEMES } from './simd-int-schemes.js';
 import { TILE, wasmDequantize, wasmQuantize, wasmReduceBlockRange } from '../src/_internal/wasm-quantize.js';
 
 // These call the SIMD paths directly: a null result would mean "delegated to the reference", so each case
@@ -242,16 +243,7 @@ test('quant_rows computes the reference parameters itself, so no block needs a s
   // checks the kernel's own parameters, for short chunks (four at a time and one by one) and long ones.
   fc.assert(
     fc.property(
-      fc.constantFrom<[string, QuantizationSpec['qscheme']]>(
-        ['int8', 'symmetric'],
-        ['int8', 'symmetric_with_clipping'],
-        ['int8', 'asymmetric'],
-        ['uint8', 'symmetric'],
-        ['uint8', 'asymmetric'],
-        ['int4', 'symmetric'],
-        ['int4', 'asymmetric'],
-        ['uint4', 'asymmetric'],
-      ),
+      fc.constantFrom(...SIMD_INT_SCHEMES),
       fc.constantFrom(16, 32, 48, 256, 272, 1000),
       fc.integer({ min: 1, max: 11 }),
       fc.array(fc.float({ min: -1e4, max: 1e4, noNaN: true }), { minLength: 2, maxLength: 40 }),

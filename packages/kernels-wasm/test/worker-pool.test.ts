@@ -7,6 +7,7 @@ import { createWasmBackend, createWasmKernels, createWorkerPool, sharedMemorySup
 import type { KernelBackend, WorkerPool } from '../src/index.js';
 import { describeKernelConformance } from '../src/testing/index.js';
 import { THREADED_MIN } from '../src/_internal/wasm-quantize.js';
+import { SIMD_INT_SCHEMES } from './simd-int-schemes.js';
 
 // Every test here has a timeout and every pool is closed in afterAll / finally: a stuck worker fails a test
 // instead of hanging the run.
@@ -181,18 +182,7 @@ describe('quantize across the pool (input in the pool memory, large enough to sp
     view.set(data);
     return { ptr, tensor: { data: view, shape: [rows, data.length / rows] } };
   };
-  const specs: QuantizationSpec[] = (
-    [
-      ['int8', 'symmetric'],
-      ['int8', 'symmetric_with_clipping'],
-      ['int8', 'asymmetric'],
-      ['uint8', 'symmetric'],
-      ['uint8', 'asymmetric'],
-      ['int4', 'symmetric'],
-      ['int4', 'asymmetric'],
-      ['uint4', 'asymmetric'],
-    ] as const
-  ).flatMap(([dtype, qscheme]) => [
+  const specs: QuantizationSpec[] = SIMD_INT_SCHEMES.flatMap(([dtype, qscheme]) => [
     { version: 1, dtype, qscheme, qformulation: 'zp', granularity: { type: 'per_channel', axis: 0 } },
     { version: 1, dtype, qscheme, qformulation: 'zp', granularity: { type: 'per_block', axis: 1, blockSize: 32 } },
   ]);
