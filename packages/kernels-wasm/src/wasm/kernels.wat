@@ -255,9 +255,8 @@
   ;;   tie); such groups of 16 are redone in float64.
   (func $quant_int_fx (export "quant_int_fx") (param $x i32) (param $nchunks i32) (param $chunk i32) (param $scales i32)
     (param $zps i32) (param $qmin i32) (param $qmax i32) (param $uns i32) (param $out i32)
-    (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $vend i32) (local $z i32) (local $stop i32)
+    (local $c i32) (local $p i32) (local $o i32) (local $end i32) (local $vend i32) (local $z i32)
     (local $s f32) (local $s64 f64) (local $e f64) (local $lo f64) (local $hi f64)
-    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local.set $p (local.get $x))
     (local.set $o (local.get $out))
     (block $done
@@ -271,47 +270,14 @@
         (local.set $hi (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $z))))
         (local.set $end (i32.add (local.get $p) (i32.shl (local.get $chunk) (i32.const 2))))
         (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $chunk) (i32.const -16)) (i32.const 2))))
-        (block $b16
-          (loop $l16
-            (br_if $b16 (i32.ge_u (local.get $p) (local.get $vend)))
-            (local.set $t0
-              (i32x4.sub (f32x4.add (f32x4.mul (v128.load (local.get $p)) (global.get $fx_inv)) (global.get $fx_mag)) (global.get $fx_off)))
-            (local.set $t1
-              (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=16 (local.get $p)) (global.get $fx_inv)) (global.get $fx_mag)) (global.get $fx_off)))
-            (local.set $t2
-              (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $p)) (global.get $fx_inv)) (global.get $fx_mag)) (global.get $fx_off)))
-            (local.set $t3
-              (i32x4.sub (f32x4.add (f32x4.mul (v128.load offset=48 (local.get $p)) (global.get $fx_inv)) (global.get $fx_mag)) (global.get $fx_off)))
-            (v128.store (local.get $o)
-              (v128.xor
-                (i8x16.min_s
-                  (i8x16.max_s
-                    (i8x16.narrow_i16x8_s
-                      (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $t0) (i32.const 13)) (i32x4.shr_s (local.get $t1) (i32.const 13)))
-                      (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $t2) (i32.const 13)) (i32x4.shr_s (local.get $t3) (i32.const 13))))
-                    (global.get $fx_lo8))
-                  (global.get $fx_hi8))
-                (global.get $fx_flip)))
-            (local.set $p (i32.add (local.get $p) (i32.const 64)))
-            (local.set $o (i32.add (local.get $o) (i32.const 16)))
-            ;; all fraction fields nonzero: no element within 2^-13 of a tie
-            (br_if $l16
-              (i32x4.all_true
-                (i32x4.min_u
-                  (i32x4.min_u (v128.and (local.get $t0) (global.get $fx_frac)) (v128.and (local.get $t1) (global.get $fx_frac)))
-                  (i32x4.min_u (v128.and (local.get $t2) (global.get $fx_frac)) (v128.and (local.get $t3) (global.get $fx_frac))))))
-            ;; Near a tie (rare): redo these 16 elements with the exact float64 quotient, as the reference does.
-            (local.set $stop (local.get $p))
-            (local.set $p (i32.sub (local.get $p) (i32.const 64)))
-            (local.set $o (i32.sub (local.get $o) (i32.const 16)))
-            (loop $redo
-              (local.set $e (f64.div (f64.promote_f32 (f32.load (local.get $p))) (local.get $s64)))
-              (local.set $e (f64.min (f64.max (f64.nearest (local.get $e)) (local.get $lo)) (local.get $hi)))
-              (i32.store8 (local.get $o) (i32.add (i32.trunc_sat_f64_s (local.get $e)) (local.get $z)))
-              (local.set $p (i32.add (local.get $p) (i32.const 4)))
-              (local.set $o (i32.add (local.get $o) (i32.const 1)))
-              (br_if $redo (i32.lt_u (local.get $p) (local.get $stop))))
-            (br $l16)))
+        (if (i32.gt_u (local.get $vend) (local.get $p))
+          (then
+            (call $quant_chunk
+              (local.get $p) (i32.and (local.get $chunk) (i32.const -16)) (local.get $o)
+              (global.get $fx_inv) (global.get $fx_mag) (global.get $fx_off) (global.get $fx_lo8) (global.get $fx_hi8)
+              (global.get $fx_flip) (local.get $s) (local.get $z) (local.get $qmin) (local.get $qmax))
+            (local.set $o (i32.add (local.get $o) (i32.and (local.get $chunk) (i32.const -16))))
+            (local.set $p (local.get $vend))))
         (block $b1
           (loop $l1
             (br_if $b1 (i32.ge_u (local.get $p) (local.get $end)))
