@@ -6,8 +6,9 @@
 ;;
 ;; Bit-exactness notes (the pure-TS kernels of @lowbit/kernels are the reference):
 ;; - integer quantization rounds q = rne(x / s) with the quotient taken in float64; the fast path computes
-;;   x * fl32(1 / s) in float32 and redoes a group of 16 elements in float64 whenever one of them lies within
-;;   1e-4 of a rounding tie (the float32 error is below 6.2e-5 for every in-range value);
+;;   x * fl32(1 / s) in float32 and redoes in float64 the elements that lie within 1e-4 of a rounding tie
+;;   (the float32 error is below 6.2e-5 for every in-range value): $quant_chunk just those elements, the
+;;   other loops their whole group of 16;
 ;; - float8_e4m3fn quantization encodes fl32(x / s) with saturating round-to-nearest-even, like the
 ;;   reference's table encoder;
 ;; - dequantization products are exact in float64 before the final rounding, so one float32 multiply matches.
