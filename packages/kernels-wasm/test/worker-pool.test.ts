@@ -158,220 +158,212 @@ describe('worker pool products', () => {
     },
     T,
   );
-});
 
-describe('quantize across the pool (input in the pool memory, large enough to split)', () => {
-  let pool: WorkerPool;
-  let threaded: KernelBackend;
-  let single: KernelBackend;
-  beforeAll(async () => {
-    pool = await createWorkerPool({ threads: 3 });
-    threaded = await createWasmBackend({ pool });
-    single = await createWasmBackend();
-  }, T);
-  afterAll(async () => {
-    await pool?.close();
-  }, T);
+  describe('quantize across the pool (input in the pool memory, large enough to split)', () => {
+    const rows = 1024;
+    const cols = THREADED_MIN / rows;
+    /** The tensor in the pool's memory (a zero-copy input), with a JS copy; free `ptr` afterwards. */
+    const inPool = (data: Float32Array): { ptr: number; tensor: { data: Float32Array; shape: number[] } } => {
+      const ptr = pool.kernels.alloc(data.length * 4);
+      const view = pool.kernels.f32(ptr, data.length);
+      view.set(data);
+      return { ptr, tensor: { data: view, shape: [rows, data.length / rows] } };
+    };
+    const specs: QuantizationSpec[] = SIMD_INT_SCHEMES.flatMap(([dtype, qscheme]) => [
+      { version: 1, dtype, qscheme, qformulation: 'zp', granularity: { type: 'per_channel', axis: 0 } },
+      { version: 1, dtype, qscheme, qformulation: 'zp', granularity: { type: 'per_block', axis: 1, blockSize: 32 } },
+    ]);
 
-  const rows = 1024;
-  const cols = THREADED_MIN / rows;
-  /** The tensor in the pool's memory (a zero-copy input), with a JS copy; free `ptr` afterwards. */
-  const inPool = (data: Float32Array): { ptr: number; tensor: { data: Float32Array; shape: number[] } } => {
-    const ptr = pool.kernels.alloc(data.length * 4);
-    const view = pool.kernels.f32(ptr, data.length);
-    view.set(data);
-    return { ptr, tensor: { data: view, shape: [rows, data.length / rows] } };
-  };
-  const specs: QuantizationSpec[] = SIMD_INT_SCHEMES.flatMap(([dtype, qscheme]) => [
-    { version: 1, dtype, qscheme, qformulation: 'zp', granularity: { type: 'per_channel', axis: 0 } },
-    { version: 1, dtype, qscheme, qformulation: 'zp', granularity: { type: 'per_block', axis: 1, blockSize: 32 } },
-  ]);
+    /** Index of the first element where two arrays differ, -1 when equal (vitest's deep equality is slow on 1M). */
+    const firstDifference = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+      if (a.length !== b.length) return Math.min(a.length, b.length);
+      for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+      return -1;
+    };
+    /** quantize results equal: every field, `data` compared element by element. */
+    const expectSame = (got: QuantizedTensor, want: QuantizedTensor): void => {
+      expect(got.data.constructor).toBe(want.data.constructor);
+      expect(firstDifference(got.data, want.data)).toBe(-1);
+      expect({ ...got, data: null }).toStrictEqual({ ...want, data: null });
+    };
 
-  /** Index of the first element where two arrays differ, -1 when equal (vitest's deep equality is slow on 1M). */
-  const firstDifference = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-    if (a.length !== b.length) return Math.min(a.length, b.length);
-    for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
-    return -1;
-  };
-  /** quantize results equal: every field, `data` compared element by element. */
-  const expectSame = (got: QuantizedTensor, want: QuantizedTensor): void => {
-    expect(got.data.constructor).toBe(want.data.constructor);
-    expect(firstDifference(got.data, want.data)).toBe(-1);
-    expect({ ...got, data: null }).toStrictEqual({ ...want, data: null });
-  };
+    test('canBlock on Node', () => {
+      expect(pool.canBlock).toBe(true);
+    });
 
-  test('canBlock on Node', () => {
-    expect(pool.canBlock).toBe(true);
-  });
-
-  test(
-    'quantize and quantizeInto equal the single-thread backend and the reference, constant and zero rows included',
-    () => {
-      const data = floats(rows * cols, 11);
-      data.fill(0.75, 5 * cols, 6 * cols); // a constant row (its own parameters)
-      data.fill(0, 700 * cols, 701 * cols); // a zero row
-      data.fill(-3, 1023 * cols, 1024 * cols); // the last row, in the last thread's share
-      const { ptr, tensor } = inPool(data);
-      const codes = pool.kernels.alloc(data.length);
-      try {
-        for (const s of specs) {
-          const reference = quantize({ data, shape: tensor.shape }, s);
-          expectSame(threaded.quantize(tensor, s), reference);
-          expectSame(single.quantize({ data, shape: tensor.shape }, s), reference);
-          const DataType = s.dtype === 'int8' ? Int8Array : Uint8Array;
-          const out = {
-            data: new DataType(pool.kernels.memory.buffer, codes, reference.data.length),
-            scales: new Float32Array(reference.scales.length),
-            zeroPoints: new Int32Array(reference.scales.length),
-          };
-          const into = threaded.quantizeInto(tensor, s, out);
-          expect(firstDifference(into.data, reference.data)).toBe(-1);
-          expect(into.scales).toStrictEqual(reference.scales);
-          expect(firstDifference(out.zeroPoints, reference.zeroPoints ?? new Int32Array(out.zeroPoints.length))).toBe(
-            -1,
-          );
-        }
-      } finally {
-        pool.kernels.free(codes);
-        pool.kernels.free(ptr);
-      }
-    },
-    T,
-  );
-
-  test(
-    "NaN or Inf in any thread's share gives the reference's error naming the position",
-    () => {
-      const s = specs[0]!;
-      for (const at of [3, Math.floor(rows / 2) * cols + 7, rows * cols - 1]) {
-        for (const bad of [Number.NaN, Infinity]) {
-          const data = floats(rows * cols, 12);
-          data[at] = bad;
-          const { ptr, tensor } = inPool(data);
-          try {
-            const error = (f: () => unknown): unknown => {
-              try {
-                f();
-              } catch (e) {
-                return e;
-              }
-              return undefined;
-            };
-            const got = error(() => threaded.quantize(tensor, s));
-            expect(isQuantError(got)).toBe(true);
-            expect(got).toEqual(error(() => quantize({ data, shape: tensor.shape }, s)));
-            // under 'saturate', the same result as the reference
-            expectSame(
-              threaded.quantize(tensor, s, { nonFinite: 'saturate' }),
-              quantize({ data, shape: tensor.shape }, s, { nonFinite: 'saturate' }),
-            );
-          } finally {
-            pool.kernels.free(ptr);
-          }
-        }
-      }
-    },
-    T,
-  );
-
-  test(
-    'runBlocking quant_rows_part over 3 threads writes exactly what one quant_rows call writes',
-    () => {
-      const k = pool.kernels;
-      for (const [chunks, chunk] of [
-        [3, 16],
-        [7, 100],
-        [5, 33],
-        [64, 1024],
-      ] as const) {
-        const data = floats(chunks * chunk, chunks);
-        const x = k.alloc(data.length * 4);
-        const outs = [k.alloc(data.length), k.alloc(data.length)];
-        const params = [k.alloc(16 * chunks), k.alloc(16 * chunks)];
-        const bad = k.alloc(4);
+    test(
+      'quantize and quantizeInto equal the single-thread backend and the reference, constant and zero rows included',
+      () => {
+        const data = floats(rows * cols, 11);
+        data.fill(0.75, 5 * cols, 6 * cols); // a constant row (its own parameters)
+        data.fill(0, 700 * cols, 701 * cols); // a zero row
+        data.fill(-3, 1023 * cols, 1024 * cols); // the last row, in the last thread's share
+        const { ptr, tensor } = inPool(data);
+        const codes = pool.kernels.alloc(data.length);
         try {
-          k.f32(x, data.length).set(data);
-          // both outputs start poisoned, differently: any byte left unwritten differs
-          k.u8(outs[0]!, data.length).fill(0x55);
-          k.u8(outs[1]!, data.length).fill(0xaa);
-          k.u8(params[0]!, 16 * chunks).fill(0x55);
-          k.u8(params[1]!, 16 * chunks).fill(0xaa);
-          k.i32(bad, 1)[0] = 0;
-          const at = (p: number): [number, number, number, number] => [
-            p,
-            p + 4 * chunks,
-            p + 8 * chunks,
-            p + 12 * chunks,
-          ];
-          pool.runBlocking('quant_rows_part', [x, chunk, -128, 127, 0, 1, outs[0]!, ...at(params[0]!), bad, 0], chunks);
-          expect(k.exports.quant_rows(x, chunks, chunk, -128, 127, 0, 1, outs[1]!, ...at(params[1]!))).toBe(0);
-          expect(k.i32(bad, 1)[0]).toBe(0);
-          expect(firstDifference(k.u8(outs[0]!, data.length), k.u8(outs[1]!, data.length))).toBe(-1);
-          expect(firstDifference(k.u8(params[0]!, 16 * chunks), k.u8(params[1]!, 16 * chunks))).toBe(-1);
-          // 4-bit: each thread packs its share as pack4 packs the whole
-          if (chunk % 2 === 0) {
-            const packed = [k.alloc(data.length / 2), k.alloc(data.length / 2)];
-            try {
-              k.u8(packed[0]!, data.length / 2).fill(0x55);
-              pool.runBlocking(
-                'quant_rows_part',
-                [x, chunk, -8, 7, 0, 0, outs[0]!, ...at(params[0]!), bad, packed[0]!],
-                chunks,
-              );
-              expect(k.exports.quant_rows(x, chunks, chunk, -8, 7, 0, 0, outs[1]!, ...at(params[1]!))).toBe(0);
-              k.exports.pack4(outs[1]!, data.length, packed[1]!);
-              expect(firstDifference(k.u8(packed[0]!, data.length / 2), k.u8(packed[1]!, data.length / 2))).toBe(-1);
-            } finally {
-              for (const p of packed) k.free(p);
-            }
+          for (const s of specs) {
+            const reference = quantize({ data, shape: tensor.shape }, s);
+            expectSame(threaded.quantize(tensor, s), reference);
+            expectSame(single.quantize({ data, shape: tensor.shape }, s), reference);
+            const DataType = s.dtype === 'int8' ? Int8Array : Uint8Array;
+            const out = {
+              data: new DataType(pool.kernels.memory.buffer, codes, reference.data.length),
+              scales: new Float32Array(reference.scales.length),
+              zeroPoints: new Int32Array(reference.scales.length),
+            };
+            const into = threaded.quantizeInto(tensor, s, out);
+            expect(firstDifference(into.data, reference.data)).toBe(-1);
+            expect(into.scales).toStrictEqual(reference.scales);
+            expect(firstDifference(out.zeroPoints, reference.zeroPoints ?? new Int32Array(out.zeroPoints.length))).toBe(
+              -1,
+            );
           }
         } finally {
-          for (const p of [x, ...outs, ...params, bad]) k.free(p);
+          pool.kernels.free(codes);
+          pool.kernels.free(ptr);
         }
-      }
-    },
-    T,
-  );
+      },
+      T,
+    );
 
-  test(
-    "runBlocking: a trap in a worker's share or in the caller's share is KERNELS_WORKER_FAILED, and the pool keeps working",
-    () => {
-      const k = pool.kernels;
-      const chunk = 4096;
-      // real places for the codes and parameters: only the reads of the input go astray
-      const out = k.alloc(60 * chunk);
-      const params = k.alloc(16 * 60);
-      const bad = k.alloc(4);
-      const size = k.memory.buffer.byteLength;
-      // Chunk c is read at x + 16 KiB c: from this x the first chunks lie inside the memory, the last beyond it.
-      const workersTrap = size - 20 * chunk * 4;
-      // A negative x wraps to the top of the 32-bit address space: every chunk is out of bounds.
-      const allTrap = -(1 << 20);
-      for (const x of [workersTrap, allTrap]) {
-        let caught: unknown;
-        try {
-          pool.runBlocking(
-            'quant_rows_part',
-            [x, chunk, -128, 127, 0, 0, out, params, params + 240, params + 480, params + 720, bad, 0],
-            60,
-          );
-        } catch (e) {
-          caught = e;
+    test(
+      "NaN or Inf in any thread's share gives the reference's error naming the position",
+      () => {
+        const s = specs[0]!;
+        for (const at of [3, Math.floor(rows / 2) * cols + 7, rows * cols - 1]) {
+          for (const bad of [Number.NaN, Infinity]) {
+            const data = floats(rows * cols, 12);
+            data[at] = bad;
+            const { ptr, tensor } = inPool(data);
+            try {
+              const error = (f: () => unknown): unknown => {
+                try {
+                  f();
+                } catch (e) {
+                  return e;
+                }
+                return undefined;
+              };
+              const got = error(() => threaded.quantize(tensor, s));
+              expect(isQuantError(got)).toBe(true);
+              expect(got).toEqual(error(() => quantize({ data, shape: tensor.shape }, s)));
+              // under 'saturate', the same result as the reference
+              expectSame(
+                threaded.quantize(tensor, s, { nonFinite: 'saturate' }),
+                quantize({ data, shape: tensor.shape }, s, { nonFinite: 'saturate' }),
+              );
+            } finally {
+              pool.kernels.free(ptr);
+            }
+          }
         }
-        expect(isQuantError(caught) && caught.code).toBe('KERNELS_WORKER_FAILED');
-      }
-      for (const p of [out, params, bad]) k.free(p);
-      expect(pool.closed).toBe(false);
-      const data = floats(rows * cols, 13);
-      const { ptr, tensor } = inPool(data);
-      try {
-        expectSame(threaded.quantize(tensor, specs[0]!), quantize({ data, shape: tensor.shape }, specs[0]!));
-      } finally {
-        k.free(ptr);
-      }
-    },
-    T,
-  );
+      },
+      T,
+    );
+
+    test(
+      'runBlocking quant_rows_part over 3 threads writes exactly what one quant_rows call writes',
+      () => {
+        const k = pool.kernels;
+        for (const [chunks, chunk] of [
+          [3, 16],
+          [7, 100],
+          [5, 33],
+          [64, 1024],
+        ] as const) {
+          const data = floats(chunks * chunk, chunks);
+          const x = k.alloc(data.length * 4);
+          const outs = [k.alloc(data.length), k.alloc(data.length)];
+          const params = [k.alloc(16 * chunks), k.alloc(16 * chunks)];
+          const bad = k.alloc(4);
+          try {
+            k.f32(x, data.length).set(data);
+            // both outputs start poisoned, differently: any byte left unwritten differs
+            k.u8(outs[0]!, data.length).fill(0x55);
+            k.u8(outs[1]!, data.length).fill(0xaa);
+            k.u8(params[0]!, 16 * chunks).fill(0x55);
+            k.u8(params[1]!, 16 * chunks).fill(0xaa);
+            k.i32(bad, 1)[0] = 0;
+            const at = (p: number): [number, number, number, number] => [
+              p,
+              p + 4 * chunks,
+              p + 8 * chunks,
+              p + 12 * chunks,
+            ];
+            pool.runBlocking(
+              'quant_rows_part',
+              [x, chunk, -128, 127, 0, 1, outs[0]!, ...at(params[0]!), bad, 0],
+              chunks,
+            );
+            expect(k.exports.quant_rows(x, chunks, chunk, -128, 127, 0, 1, outs[1]!, ...at(params[1]!))).toBe(0);
+            expect(k.i32(bad, 1)[0]).toBe(0);
+            expect(firstDifference(k.u8(outs[0]!, data.length), k.u8(outs[1]!, data.length))).toBe(-1);
+            expect(firstDifference(k.u8(params[0]!, 16 * chunks), k.u8(params[1]!, 16 * chunks))).toBe(-1);
+            // 4-bit: each thread packs its share as pack4 packs the whole
+            if (chunk % 2 === 0) {
+              const packed = [k.alloc(data.length / 2), k.alloc(data.length / 2)];
+              try {
+                k.u8(packed[0]!, data.length / 2).fill(0x55);
+                pool.runBlocking(
+                  'quant_rows_part',
+                  [x, chunk, -8, 7, 0, 0, outs[0]!, ...at(params[0]!), bad, packed[0]!],
+                  chunks,
+                );
+                expect(k.exports.quant_rows(x, chunks, chunk, -8, 7, 0, 0, outs[1]!, ...at(params[1]!))).toBe(0);
+                k.exports.pack4(outs[1]!, data.length, packed[1]!);
+                expect(firstDifference(k.u8(packed[0]!, data.length / 2), k.u8(packed[1]!, data.length / 2))).toBe(-1);
+              } finally {
+                for (const p of packed) k.free(p);
+              }
+            }
+          } finally {
+            for (const p of [x, ...outs, ...params, bad]) k.free(p);
+          }
+        }
+      },
+      T,
+    );
+
+    test(
+      "runBlocking: a trap in a worker's share or in the caller's share is KERNELS_WORKER_FAILED, and the pool keeps working",
+      () => {
+        const k = pool.kernels;
+        const chunk = 4096;
+        // real places for the codes and parameters: only the reads of the input go astray
+        const out = k.alloc(60 * chunk);
+        const params = k.alloc(16 * 60);
+        const bad = k.alloc(4);
+        const size = k.memory.buffer.byteLength;
+        // Chunk c is read at x + 16 KiB c: from this x the first chunks lie inside the memory, the last beyond it.
+        const workersTrap = size - 20 * chunk * 4;
+        // A negative x wraps to the top of the 32-bit address space: every chunk is out of bounds.
+        const allTrap = -(1 << 20);
+        for (const x of [workersTrap, allTrap]) {
+          let caught: unknown;
+          try {
+            pool.runBlocking(
+              'quant_rows_part',
+              [x, chunk, -128, 127, 0, 0, out, params, params + 240, params + 480, params + 720, bad, 0],
+              60,
+            );
+          } catch (e) {
+            caught = e;
+          }
+          expect(isQuantError(caught) && caught.code).toBe('KERNELS_WORKER_FAILED');
+        }
+        for (const p of [out, params, bad]) k.free(p);
+        expect(pool.closed).toBe(false);
+        const data = floats(rows * cols, 13);
+        const { ptr, tensor } = inPool(data);
+        try {
+          expectSame(threaded.quantize(tensor, specs[0]!), quantize({ data, shape: tensor.shape }, specs[0]!));
+        } finally {
+          k.free(ptr);
+        }
+      },
+      T,
+    );
+  });
 });
 
 describe('worker pool lifecycle', () => {

@@ -31,41 +31,32 @@ export type FloatGemmArgs = [
   n1: number,
 ];
 
+/**
+ * The arguments `quant_rows` and `quant_rows_part` share after their input pointers: code range, zero point of the
+ * symmetric schemes, asymmetric flag, and where codes, scales, zero points and block ranges go.
+ */
+export type QuantRowsArgs = [
+  qmin: number,
+  qmax: number,
+  zsym: number,
+  asym: number,
+  out: number,
+  oscales: number,
+  ozps: number,
+  omin: number,
+  omax: number,
+];
+
 /** Signatures of the module's exports (all pointers are byte offsets into its memory). */
 export interface KernelExports {
   range(x: number, nchunks: number, chunk: number, omin: number, omax: number): number;
   quant_int(...args: QuantIntArgs): number;
   quant_int_fx(...args: QuantIntArgs): void;
-  quant_rows(
-    x: number,
-    nchunks: number,
-    chunk: number,
-    qmin: number,
-    qmax: number,
-    zsym: number,
-    asym: number,
-    out: number,
-    oscales: number,
-    ozps: number,
-    omin: number,
-    omax: number,
-  ): number;
+  quant_rows(x: number, nchunks: number, chunk: number, ...rest: QuantRowsArgs): number;
   quant_rows_part(
     x: number,
     chunk: number,
-    qmin: number,
-    qmax: number,
-    zsym: number,
-    asym: number,
-    out: number,
-    oscales: number,
-    ozps: number,
-    omin: number,
-    omax: number,
-    obad: number,
-    packed: number,
-    n0: number,
-    n1: number,
+    ...rest: [...QuantRowsArgs, obad: number, packed: number, n0: number, n1: number]
   ): void;
   dequant_int(
     q: number,
